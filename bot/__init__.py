@@ -1,0 +1,1 @@
+"""Herald: a Slack bot that keeps product stakeholders informed without meetings."""

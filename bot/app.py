@@ -1,0 +1,80 @@
+"""The one place Herald's Bolt app is built and its listeners wired."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.authorization import AuthorizeResult
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy import Engine
+
+from bot.background import Background
+from bot.models import utcnow
+from bot.render import Renderer
+from bot.settings import Settings
+from handlers import launch
+
+HERALD_CONTEXT_KEY = "herald"
+
+
+@dataclass
+class Herald:
+    """What every listener needs besides Slack's own arguments."""
+
+    settings: Settings
+    engine: Engine
+    renderer: Renderer
+    clock: Callable[[], datetime] = utcnow
+    background: Background = field(default_factory=Background)
+
+    def today(self) -> date:
+        return self.clock().astimezone(self.settings.zone).date()
+
+
+def make_herald(settings: Settings, engine: Engine, *, clock: Callable[[], datetime] = utcnow) -> Herald:
+    return Herald(settings, engine, Renderer(settings.templates_dir, zone=settings.zone), clock)
+
+
+def make_client(settings: Settings) -> AsyncWebClient:
+    """A Web API client that waits out 429s (Retry-After) and retries dropped connections."""
+    return AsyncWebClient(
+        token=settings.bot_token,
+        base_url=settings.slack_api_url,
+        retry_handlers=[
+            AsyncConnectionErrorRetryHandler(max_retry_count=2),
+            AsyncRateLimitErrorRetryHandler(max_retry_count=5),
+        ],
+    )
+
+
+def create_app(
+    herald: Herald,
+    *,
+    client: AsyncWebClient | None = None,
+    authorize: Callable[..., AuthorizeResult] | None = None,
+) -> AsyncApp:
+    """Build the Bolt app. `authorize` replaces the auth.test call where there is no Slack (the console)."""
+    app = AsyncApp(
+        client=client or make_client(herald.settings),
+        signing_secret=herald.settings.signing_secret or "",
+        authorize=authorize,
+        request_verification_enabled=authorize is None,
+        # Listeners answer in the ack itself and push slow work to Herald's background tasks,
+        # which skips Bolt's 10 ms ack polling.
+        process_before_response=True,
+    )
+
+    @app.middleware
+    async def provide_herald(context, next):  # noqa: A002 - Bolt injects by this name
+        context[HERALD_CONTEXT_KEY] = herald
+        await next()
+
+    launch.register(app)
+    return app

@@ -1,0 +1,215 @@
+"""`/launch`: read and change launches from Slack. Parses the command, calls the launch service, answers in the ack."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot import launches
+from bot.db import session_scope
+from bot.errors import InvalidInput
+from bot.ids import ActionId
+from bot.render import Message, slack_unescape
+from handlers.launch_updates import post_launch_update
+from handlers.replies import answers_errors
+
+if TYPE_CHECKING:
+    from bot.app import Herald
+
+SHARE_FLAG = "--share"
+USER_MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
+CHANNEL_MENTION = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$")
+ISO_DAY = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
+HELP = "help"
+
+
+def register(app: AsyncApp) -> None:
+    app.command("/launch")(launch_command)
+    app.action(re.compile(f"^{re.escape(ActionId.SHOW_LAUNCH)}"))(show_suggested_launch)
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """One `/launch` call as plain values."""
+
+    subcommand: str
+    words: list[str]
+    user_id: str
+    channel_id: str
+    share: bool
+
+
+@answers_errors
+async def launch_command(ack, command: dict, client: AsyncWebClient, context: dict) -> None:
+    herald: Herald = context["herald"]
+    call = parse(command)
+    subcommand = SUBCOMMANDS.get(call.subcommand)
+    if subcommand is None:
+        raise InvalidInput(
+            f"I don't know `/launch {call.subcommand}`. Try {', '.join(f'`{name}`' for name in SUBCOMMANDS)}."
+        )
+    message, change = subcommand(herald, call)
+    await ack(response_type="in_channel" if call.share else "ephemeral", **message)
+    if change is not None and change.changes and change.launch.channel_id:
+        herald.background.spawn(post_launch_update(client, herald, change))
+
+
+async def show_suggested_launch(ack, action: dict, respond, context: dict) -> None:
+    """A "did you mean" button: replace the suggestion with the launch it names."""
+    await ack()
+    herald: Herald = context["herald"]
+    with session_scope(herald.engine) as session:
+        detail = launches.launch_detail(session, slack_unescape(action["value"]))
+    message = herald.renderer.message("launch_card.json.j2", detail=detail, today=herald.today())
+    await respond(replace_original=True, **message)
+
+
+def parse(command: dict) -> Invocation:
+    words = split_words(command.get("text") or "")
+    share = SHARE_FLAG in words
+    words = [word for word in words if word != SHARE_FLAG]
+    subcommand = words[0].lower() if words else HELP
+    return Invocation(subcommand, words[1:], command["user_id"], command["channel_id"], share)
+
+
+def split_words(text: str) -> list[str]:
+    """Words of the command; quotes group words ("Q4 launch"); apostrophes stay as typed."""
+    text = text.replace("“", '"').replace("”", '"')
+    return [quoted or bare for quoted, bare in re.findall(r'"([^"]*)"|(\S+)', text) if quoted or bare]
+
+
+Reply = tuple[Message, "launches.Change | None"]
+
+
+def status(herald: Herald, call: Invocation) -> Reply:
+    today = herald.today()
+    with session_scope(herald.engine) as session:
+        if not call.words:
+            board = launches.board(session)
+            return herald.renderer.message("launch_board.json.j2", board=board, today=today), None
+        detail = launches.launch_detail(session, text_of(call.words))
+    return herald.renderer.message("launch_card.json.j2", detail=detail, today=today), None
+
+
+def new(herald: Herald, call: Invocation) -> Reply:
+    words = list(call.words)
+    owner = channel = target = None
+    while words:
+        last = words[-1]
+        if user := USER_MENTION.match(last):
+            owner = user.group(1)
+        elif room := CHANNEL_MENTION.match(last):
+            channel = room.group(1)
+        elif ISO_DAY.match(last):
+            target = last
+            if len(words) > 1 and words[-2].lower() == "target":
+                words.pop()
+        elif last.lower() == "target":
+            raise InvalidInput("Give the target as a date: `/launch new <name> target YYYY-MM-DD`.")
+        elif last.startswith("@"):
+            raise InvalidInput(f"I don't know a Slack user “{last}”. Mention them with @ so Slack links the name.")
+        else:
+            break
+        words.pop()
+    with session_scope(herald.engine) as session:
+        launch = launches.create_launch(
+            session,
+            name=text_of(words),
+            actor_id=call.user_id,
+            target=target,
+            owner_id=owner,
+            channel_id=channel,
+            today=herald.today(),
+        )
+        detail = launches.launch_detail(session, launch.key)
+    message = herald.renderer.message("launch_card.json.j2", detail=detail, today=herald.today())
+    return message, None
+
+
+def set_field(herald: Herald, call: Invocation) -> Reply:
+    with session_scope(herald.engine) as session:
+        reference, rest = launches.split_reference(session, call.words, before=launches.SETTABLE_FIELDS)
+        if not reference or not rest:
+            raise InvalidInput(
+                f"Use `/launch set <launch> <field> <value>`; fields: {', '.join(launches.SETTABLE_FIELDS)}."
+            )
+        field_name, value = rest[0], " ".join(_plain_id(word) for word in rest[1:])
+        if not value:
+            raise InvalidInput(f"Give a value: `/launch set {reference} {field_name} <value>`.")
+        change = launches.change_field(
+            session,
+            reference=reference,
+            field_name=field_name,
+            value=value,
+            actor_id=call.user_id,
+            admins=herald.settings.admins,
+            today=herald.today(),
+        )
+    return _changed(herald, change), change
+
+
+def check(herald: Herald, call: Invocation, *, done: bool = True) -> Reply:
+    with session_scope(herald.engine) as session:
+        reference, rest = launches.split_reference(session, call.words)
+        if not reference or not rest:
+            verb = "check" if done else "uncheck"
+            raise InvalidInput(f"Use `/launch {verb} <launch> <item number or name>`.")
+        change = launches.check_item(
+            session,
+            reference=reference,
+            item=text_of(rest),
+            done=done,
+            actor_id=call.user_id,
+            admins=herald.settings.admins,
+        )
+    return _changed(herald, change), change
+
+
+def uncheck(herald: Herald, call: Invocation) -> Reply:
+    return check(herald, call, done=False)
+
+
+def add_item(herald: Herald, call: Invocation) -> Reply:
+    with session_scope(herald.engine) as session:
+        reference, rest = launches.split_reference(session, call.words)
+        if not reference or not rest:
+            raise InvalidInput("Use `/launch add-item <launch> <item>`.")
+        change = launches.add_item(
+            session, reference=reference, label=text_of(rest), actor_id=call.user_id, admins=herald.settings.admins
+        )
+    return _changed(herald, change), change
+
+
+def help_(herald: Herald, _call: Invocation) -> Reply:
+    return herald.renderer.message("launch_help.json.j2"), None
+
+
+def _changed(herald: Herald, change: launches.Change) -> Message:
+    return herald.renderer.message("launch_changed.json.j2", change=change, today=herald.today())
+
+
+def text_of(words: list[str]) -> str:
+    return slack_unescape(" ".join(words))
+
+
+def _plain_id(word: str) -> str:
+    """`<@U123|ann>` → `U123`, `<#C123|launches>` → `C123`; other words as the user typed them."""
+    for pattern in (USER_MENTION, CHANNEL_MENTION):
+        if found := pattern.match(word):
+            return found.group(1)
+    return slack_unescape(word)
+
+
+SUBCOMMANDS = {
+    "status": status,
+    "new": new,
+    "set": set_field,
+    "check": check,
+    "uncheck": uncheck,
+    "add-item": add_item,
+    HELP: help_,
+}

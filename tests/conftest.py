@@ -1,0 +1,127 @@
+"""Shared fixtures: a real store (SQLite and PostgreSQL), a fake Slack over HTTP, and Herald serving HTTP."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+import sqlalchemy
+from aiohttp import web
+from sqlmodel import SQLModel
+
+from bot.app import Herald, create_app, make_herald
+from bot.db import make_engine, migrate
+from bot.server import make_web_app
+from bot.settings import load_settings
+from fake_slack import FakeSlack
+from slack_requests import SIGNING_SECRET, SlackSender
+
+POSTGRES_URL = os.environ.get("HERALD_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+NOW = datetime(2026, 11, 25, 9, 30, tzinfo=timezone.utc)
+BOT_TOKEN = "xoxb-test-token"
+
+
+class Clock:
+    """Herald's notion of now, set by tests instead of sleeping."""
+
+    def __init__(self, now: datetime = NOW) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request, tmp_path_factory) -> Iterator[str]:
+    """A migrated, empty database for this run, on each store Herald supports."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('store') / 'herald.db'}"
+        migrate(url)
+        yield url
+        return
+    url = yield from _postgres_database()
+    return url
+
+
+def _postgres_database() -> Iterator[str]:
+    admin_url = load_settings({"DATABASE_URL": POSTGRES_URL}).database_url
+    admin = sqlalchemy.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    name = f"herald_test_{uuid.uuid4().hex[:10]}"
+    try:
+        with admin.connect() as connection:
+            connection.execute(sqlalchemy.text(f'CREATE DATABASE "{name}"'))
+    except sqlalchemy.exc.OperationalError as error:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(f"PostgreSQL is not reachable at {POSTGRES_URL}: {error.orig}")
+    url = admin_url.rsplit("/", 1)[0] + "/" + name
+    try:
+        migrate(url)
+        yield url
+    finally:
+        with admin.connect() as connection:
+            connection.execute(sqlalchemy.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[sqlalchemy.Engine]:
+    """The run's database, emptied after each test."""
+    engine = make_engine(database_url)
+    yield engine
+    with engine.begin() as connection:
+        for table in reversed(SQLModel.metadata.sorted_tables):
+            connection.execute(table.delete())
+    engine.dispose()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+async def slack() -> AsyncIterator[FakeSlack]:
+    async with FakeSlack(bot_token=BOT_TOKEN) as fake:
+        fake.add_channel("C0LAUNCHES", "launches")
+        fake.add_channel("C0GENERAL", "general")
+        fake.add_user("U0ANN", "ann")
+        fake.add_user("U0BOB", "bob")
+        yield fake
+
+
+@pytest.fixture
+def settings_env(slack: FakeSlack, database_url: str) -> dict[str, str]:
+    return {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": slack.base_url,
+        "DATABASE_URL": database_url,
+        "HERALD_TIMEZONE": "Europe/Berlin",
+    }
+
+
+@pytest.fixture
+def herald(settings_env: dict[str, str], engine: sqlalchemy.Engine, clock: Clock) -> Herald:
+    herald = make_herald(load_settings(settings_env), engine, clock=clock)
+    return herald
+
+
+@pytest.fixture
+async def sender(herald: Herald, slack: FakeSlack) -> AsyncIterator[SlackSender]:
+    """Herald's real HTTP app on an ephemeral port, and a way to send it signed Slack requests."""
+    runner = web.AppRunner(make_web_app(create_app(herald), herald))
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # aiohttp exposes the bound port only here
+    async with SlackSender(f"http://127.0.0.1:{port}", slack=slack, herald=herald) as sending:
+        yield sending
+    await runner.cleanup()
+
+
+FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"  # shared/ sits beside the repo

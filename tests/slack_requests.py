@@ -1,0 +1,97 @@
+"""Signed requests as Slack sends them, built from the real payloads in shared/fixtures."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import aiohttp
+from slack_sdk.signature import SignatureVerifier
+
+from fake_slack import FakeSlack
+
+SIGNING_SECRET = "test-signing-secret"
+FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
+
+
+def fixture_json(name: str) -> dict[str, Any]:
+    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+
+
+@dataclass
+class Answer:
+    status: int
+    body: dict[str, Any] | str
+
+    @property
+    def json(self) -> dict[str, Any]:
+        assert isinstance(self.body, dict), f"not JSON: {self.body!r}"
+        return self.body
+
+    @property
+    def text(self) -> str:
+        """Everything a person would read in the answer: the fallback text and every block's text."""
+        return json.dumps(self.json, ensure_ascii=False)
+
+
+class SlackSender:
+    def __init__(self, base_url: str, *, slack: FakeSlack, herald) -> None:
+        self.url = base_url + "/slack/events"
+        self.base_url = base_url
+        self.slack = slack
+        self.herald = herald
+        self.verifier = SignatureVerifier(SIGNING_SECRET)
+
+    async def __aenter__(self) -> SlackSender:
+        self.session = aiohttp.ClientSession()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.herald.background.drain()
+        await self.session.close()
+
+    async def command(
+        self, text: str, *, user: str = "U0ANN", channel: str = "C0GENERAL", command: str = "/launch"
+    ) -> Answer:
+        form = fixture_json("slack/slash_command.json") | {
+            "command": command,
+            "text": text,
+            "user_id": user,
+            "channel_id": channel,
+            "team_id": "T0HERALD",
+            "response_url": self.slack.response_url("command"),
+        }
+        return await self.post(urlencode(form), "application/x-www-form-urlencoded")
+
+    async def action(self, action: dict[str, Any], *, user: str = "U0ANN") -> Answer:
+        payload = fixture_json("slack/block_actions.json")
+        payload["user"]["id"] = user
+        payload["team"]["id"] = "T0HERALD"
+        payload["actions"] = [action | {"block_id": "b1", "action_ts": "1700000000.000001"}]
+        payload["response_url"] = self.slack.response_url("action")
+        return await self.post(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")
+
+    async def post(
+        self, body: str, content_type: str, *, timestamp: int | None = None, signature: str | None = None
+    ) -> Answer:
+        timestamp = int(time.time()) if timestamp is None else timestamp
+        headers = {
+            "Content-Type": content_type,
+            "X-Slack-Request-Timestamp": str(timestamp),
+            "X-Slack-Signature": signature or self.verifier.generate_signature(timestamp=str(timestamp), body=body),
+        }
+        async with self.session.post(self.url, data=body.encode(), headers=headers) as response:
+            raw = await response.text()
+            try:
+                body_out: dict[str, Any] | str = json.loads(raw) if raw else {}
+            except json.JSONDecodeError:
+                body_out = raw
+            return Answer(response.status, body_out)
+
+    async def settle(self) -> None:
+        """Wait until the work Herald does after answering (posting updates) has finished."""
+        await self.herald.background.drain()
