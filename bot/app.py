@@ -31,6 +31,8 @@ class Herald:
     settings: Settings
     engine: Engine
     renderer: Renderer
+    # Herald's own Web API client: the app answers with it, and work after the ack posts with it.
+    slack: AsyncWebClient
     clock: Callable[[], datetime] = utcnow
     background: Background = field(default_factory=Background)
 
@@ -38,8 +40,15 @@ class Herald:
         return self.clock().astimezone(self.settings.zone).date()
 
 
-def make_herald(settings: Settings, engine: Engine, *, clock: Callable[[], datetime] = utcnow) -> Herald:
-    return Herald(settings, engine, Renderer(settings.templates_dir, zone=settings.zone), clock)
+def make_herald(
+    settings: Settings,
+    engine: Engine,
+    *,
+    clock: Callable[[], datetime] = utcnow,
+    slack: AsyncWebClient | None = None,
+) -> Herald:
+    renderer = Renderer(settings.templates_dir, zone=settings.zone)
+    return Herald(settings, engine, renderer, slack or make_client(settings), clock)
 
 
 def make_client(settings: Settings) -> AsyncWebClient:
@@ -54,15 +63,10 @@ def make_client(settings: Settings) -> AsyncWebClient:
     )
 
 
-def create_app(
-    herald: Herald,
-    *,
-    client: AsyncWebClient | None = None,
-    authorize: Callable[..., AuthorizeResult] | None = None,
-) -> AsyncApp:
+def create_app(herald: Herald, *, authorize: Callable[..., AuthorizeResult] | None = None) -> AsyncApp:
     """Build the Bolt app. `authorize` replaces the auth.test call where there is no Slack (the console)."""
     app = AsyncApp(
-        client=client or make_client(herald.settings),
+        client=herald.slack,
         signing_secret=herald.settings.signing_secret or "",
         authorize=authorize,
         request_verification_enabled=authorize is None,

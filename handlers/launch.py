@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from slack_bolt.async_app import AsyncApp
-from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import launches
 from bot.db import session_scope
@@ -44,7 +43,7 @@ class Invocation:
 
 
 @answers_errors
-async def launch_command(ack, command: dict, client: AsyncWebClient, context: dict) -> None:
+async def launch_command(ack, command: dict, context: dict) -> None:
     herald: Herald = context["herald"]
     call = parse(command)
     subcommand = SUBCOMMANDS.get(call.subcommand)
@@ -55,7 +54,7 @@ async def launch_command(ack, command: dict, client: AsyncWebClient, context: di
     message, change = subcommand(herald, call)
     await ack(response_type="in_channel" if call.share else "ephemeral", **message)
     if change is not None and change.changes and change.launch.channel_id:
-        herald.background.spawn(post_launch_update(client, herald, change))
+        herald.background.spawn(post_launch_update(herald, change))
 
 
 async def show_suggested_launch(ack, action: dict, respond, context: dict) -> None:

@@ -22,8 +22,9 @@ log = logging.getLogger(__name__)
 _thread_locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
 
 
-async def post_launch_update(client: AsyncWebClient, herald: Herald, change: launches.Change) -> None:
+async def post_launch_update(herald: Herald, change: launches.Change) -> None:
     """Post the change in the launch's thread; tell the person who made it if Slack refuses."""
+    client = herald.slack
     launch = change.launch
     actor_id = change.changes[0].actor_id
     try:

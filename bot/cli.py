@@ -1,0 +1,132 @@
+"""`herald`: run the bot (HTTP or Socket Mode), the local console, migrations and the demo data."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+
+from aiohttp import web
+
+from bot.app import create_app, make_herald
+from bot.db import make_engine, migrate, session_scope
+from bot.settings import Settings, SettingsError, load_settings
+
+log = logging.getLogger("herald")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        settings = load_settings()
+        command = args.command or _default_command(settings)
+        return COMMANDS[command](settings, args)
+    except SettingsError as error:
+        print(f"herald: {error}", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="herald",
+        description="Herald keeps stakeholders informed in Slack. With no command: Socket Mode if "
+        "SLACK_APP_TOKEN is set, HTTP if SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are, else the local console.",
+    )
+    commands = parser.add_subparsers(dest="command")
+    commands.add_parser("migrate", help="bring the database schema up to date")
+    commands.add_parser("serve", help="serve Slack over HTTP on PORT (POST /slack/events, GET /healthz)")
+    commands.add_parser("socket", help="connect to Slack in Socket Mode (no public URL needed)")
+    commands.add_parser("console", help="a local REPL: type /launch commands, read the replies")
+    seed = commands.add_parser("seed", help="load data into the store")
+    seed.add_argument("--demo", action="store_true", required=True, help="the demo launches")
+    return parser
+
+
+def _default_command(settings: Settings) -> str:
+    if settings.bot_token and settings.app_token:
+        return "socket"
+    if settings.bot_token and settings.signing_secret:
+        return "serve"
+    return "console"
+
+
+def _migrate(settings: Settings, _args: argparse.Namespace) -> int:
+    migrate(settings.database_url)
+    print(f"herald: database at {_safe_url(settings.database_url)} is up to date")
+    return 0
+
+
+def _serve(settings: Settings, _args: argparse.Namespace) -> int:
+    from bot.server import make_web_app
+
+    settings.require_http()
+    migrate(settings.database_url)
+    herald = make_herald(settings, make_engine(settings.database_url))
+    web_app = make_web_app(create_app(herald), herald)
+    log.info("Herald is listening on port %s (POST /slack/events)", settings.port)
+    web.run_app(web_app, port=settings.port, print=None)
+    return 0
+
+
+def _socket(settings: Settings, _args: argparse.Namespace) -> int:
+    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+    settings.require_socket()
+    migrate(settings.database_url)
+    herald = make_herald(settings, make_engine(settings.database_url))
+
+    async def run() -> None:
+        handler = AsyncSocketModeHandler(create_app(herald), settings.app_token)
+        await handler.start_async()
+
+    asyncio.run(run())
+    return 0
+
+
+def _console(settings: Settings, _args: argparse.Namespace) -> int:
+    from bot.console import Console, ConsoleWebClient
+
+    logging.getLogger().setLevel(logging.WARNING)
+    logging.getLogger("slack_bolt").setLevel(logging.ERROR)  # its hints are for developers, not here
+    migrate(settings.database_url)
+    herald = make_herald(settings, make_engine(settings.database_url), slack=ConsoleWebClient(sys.stdout))
+    added = _seed(herald)
+    if added:
+        print(f"(loaded {added} demo launches into {_safe_url(settings.database_url)})")
+    asyncio.run(Console(herald).repl())
+    return 0
+
+
+def _seed_command(settings: Settings, _args: argparse.Namespace) -> int:
+    migrate(settings.database_url)
+    herald = make_herald(settings, make_engine(settings.database_url))
+    print(f"herald: added {_seed(herald)} demo launches")
+    return 0
+
+
+def _seed(herald) -> int:
+    from bot.demo import seed_demo
+
+    with session_scope(herald.engine) as session:
+        return seed_demo(session, today=herald.today())
+
+
+def _safe_url(url: str) -> str:
+    """The URL without a password, for messages."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+COMMANDS = {
+    "migrate": _migrate,
+    "serve": _serve,
+    "socket": _socket,
+    "console": _console,
+    "seed": _seed_command,
+}
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,112 @@
+"""A realistic demo workspace: launches at every stage, with slips, risks and half-done checklists."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+
+from sqlmodel import Session, select
+
+from bot.launches import DEFAULT_CHECKLIST
+from bot.matching import slugify
+from bot.models import ChecklistItem, Launch, LaunchChange, Risk, Stage
+
+DEMO_USERS = {
+    "U0DEMOAVA": "ava (product ops)",
+    "U0DEMOBEN": "ben (payments eng)",
+    "U0DEMOCHI": "chiara (growth PM)",
+    "U0DEMODEV": "devon (mobile lead)",
+    "U0DEMOEMI": "emi (support lead)",
+}
+DEMO_CHANNELS = {"C0DEMOLAUNCH": "launches", "C0DEMOPAY": "payments", "C0DEMOMOB": "mobile"}
+CONSOLE_USER = "U0DEMOAVA"
+
+
+@dataclass(frozen=True)
+class DemoLaunch:
+    name: str
+    stage: Stage
+    target_in_days: int | None
+    owner: str
+    risk: Risk = Risk.ON_TRACK
+    risk_reason: str | None = None
+    channel: str | None = None
+    done: int = 0
+    slips: tuple[int, ...] = ()  # days added to the target at each slip, oldest first
+
+
+DEMO_LAUNCHES = (
+    DemoLaunch("Checkout v2", Stage.BETA, 12, "U0DEMOBEN", Risk.AT_RISK,
+               "Payment provider certification is two weeks behind", "C0DEMOPAY", 3, (7, 2)),
+    DemoLaunch("Billing portal", Stage.BUILDING, 30, "U0DEMOBEN", channel="C0DEMOPAY", done=1),
+    DemoLaunch("Android offline mode", Stage.BUILDING, 21, "U0DEMODEV", Risk.BLOCKED,
+               "Waiting on the sync API from the platform team", "C0DEMOMOB", 1, (14,)),
+    DemoLaunch("iOS widgets", Stage.READY, 3, "U0DEMODEV", channel="C0DEMOMOB", done=5),
+    DemoLaunch("Referral program", Stage.PLANNING, 60, "U0DEMOCHI"),
+    DemoLaunch("Pricing page refresh", Stage.BETA, 7, "U0DEMOCHI", channel="C0DEMOLAUNCH", done=4, slips=(5,)),
+    DemoLaunch("Help center search", Stage.PLANNING, None, "U0DEMOEMI"),
+    DemoLaunch("Dark mode", Stage.LAUNCHED, -10, "U0DEMODEV", done=5),
+)
+
+
+def seed_demo(session: Session, *, today: date) -> int:
+    """Add the demo launches that are not there yet; return how many were added."""
+    existing = set(session.exec(select(Launch.key)).all())
+    added = 0
+    for demo in DEMO_LAUNCHES:
+        if slugify(demo.name) in existing:
+            continue
+        _add(session, demo, today)
+        added += 1
+    return added
+
+
+def _add(session: Session, demo: DemoLaunch, today: date) -> None:
+    created = datetime.combine(today - timedelta(days=45), time(9), tzinfo=timezone.utc)
+    final_target = today + timedelta(days=demo.target_in_days) if demo.target_in_days is not None else None
+    launch = Launch(
+        key=slugify(demo.name),
+        name=demo.name,
+        stage=demo.stage,
+        target_date=final_target,
+        owner_id=demo.owner,
+        risk=demo.risk,
+        risk_reason=demo.risk_reason,
+        channel_id=demo.channel,
+        created_by=CONSOLE_USER,
+        created_at=created,
+        updated_at=created,
+    )
+    session.add(launch)
+    session.flush()
+    session.add_all(
+        ChecklistItem(launch_id=launch.id, position=i, label=label, done=i <= demo.done, done_by=demo.owner if i <= demo.done else None)
+        for i, label in enumerate(DEFAULT_CHECKLIST, start=1)
+    )
+    history = [LaunchChange(launch_id=launch.id, at=created, actor_id=CONSOLE_USER, field="created", new_value=demo.name)]
+    if final_target:
+        target = final_target - timedelta(days=sum(demo.slips))
+        for step, days in enumerate(demo.slips, start=1):
+            history.append(
+                LaunchChange(
+                    launch_id=launch.id,
+                    at=created + timedelta(days=10 * step),
+                    actor_id=demo.owner,
+                    field="target",
+                    old_value=target.isoformat(),
+                    new_value=(target + timedelta(days=days)).isoformat(),
+                )
+            )
+            target += timedelta(days=days)
+    if demo.risk is not Risk.ON_TRACK:
+        history.append(
+            LaunchChange(
+                launch_id=launch.id,
+                at=created + timedelta(days=40),
+                actor_id=demo.owner,
+                field="risk",
+                old_value=Risk.ON_TRACK.value,
+                new_value=demo.risk.value,
+            )
+        )
+    session.add_all(history)
