@@ -50,6 +50,8 @@ class FakeSlack:
     ) -> None:
         self.bot_token, self.team_id, self.bot_user_id = bot_token, team_id, bot_user_id
         self.calls: list[SlackCall] = []
+        # The chat:write.public scope: post in public channels without being a member.
+        self.chat_write_public = True
         self.rate_limited_calls: list[SlackCall] = []
         self.messages: dict[str, list[dict[str, Any]]] = {}
         self.channels: dict[str, dict[str, Any]] = {}
@@ -211,7 +213,7 @@ class FakeSlack:
         channel = self._channel(args.get("channel"), open_im=True)
         if channel["is_archived"]:
             raise SlackError("is_archived")
-        if channel["is_private"] and not channel["is_member"]:
+        if not channel["is_member"] and (channel["is_private"] or not self.chat_write_public):
             raise SlackError("not_in_channel")
         return channel
 

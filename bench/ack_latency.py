@@ -1,0 +1,269 @@
+"""Ack latency of `/launch status` against a bare-Bolt floor, over real HTTP.
+
+What it measures
+    The round trip Slack (and so the user) waits for: a signed slash-command POST to
+    `/slack/events` until the full ack body has been read back. Requests go one at a time
+    (no concurrency), N per scenario after a few excluded warm-up requests:
+
+    * bare Bolt, process_before_response=False  Bolt's default: the listener runs as a task and
+                                                  Bolt polls for the ack every 10 ms.
+    * bare Bolt, process_before_response=True   What Herald uses: the ack is returned as soon as
+                                                  the listener returns. The STRICT floor.
+    * Herald `/launch status`                    the board (counts + 30 most urgent launches).
+    * Herald `/launch status <name>`             one launch's card; names picked at random
+                                                  (seeded) among the stored launches.
+
+    Both bare apps have a /launch listener that only acks. Every app is served the same way:
+    an aiohttp app on 127.0.0.1, ephemeral port, same signing secret, Bolt's default middleware;
+    Herald is its real app, `make_web_app(create_app(herald), herald)`. Bolt's auth.test and any
+    Web API call go to tests/fake_slack.FakeSlack over HTTP (SLACK_API_URL points at it).
+
+    The store is migrated with bot.db.migrate and bulk-filled (SQLAlchemy core executemany):
+    5,000 launches with a realistic mix of stages, risks and targets, 5 checklist items each,
+    50,000 history rows (launch_change). Default store: a temporary SQLite file. With
+    --database-url postgresql://..., a scratch database is created on that server, used and dropped.
+
+    Printed: row counts, a table of n / p50 / p99 per scenario, and Herald p99 divided by each
+    floor's p99. The target (p99 within 1.5x the process_before_response=True floor, and under
+    100 ms) is judged against the strict floor; the ratio to Bolt's default floor is shown for
+    context. Nothing is asserted; the exit status is 0 whatever the figures.
+
+How to run (from the repository root)
+    .venv/bin/python bench/ack_latency.py [--database-url URL] [--requests N]
+
+    e.g. .venv/bin/python bench/ack_latency.py --database-url postgresql://postgres@127.0.0.1:5432/test
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import json
+import logging
+import platform
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from urllib.parse import urlencode
+
+import aiohttp
+import sqlalchemy
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.signature import SignatureVerifier
+from slack_sdk.web.async_client import AsyncWebClient
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "tests"))  # tests/ is not a package; fake_slack is imported as tests do
+
+from fake_slack import FakeSlack  # noqa: E402
+
+from bot.app import create_app, make_herald  # noqa: E402
+from bot.db import make_engine, migrate  # noqa: E402
+from bot.launches import DEFAULT_CHECKLIST  # noqa: E402
+from bot.matching import slugify  # noqa: E402
+from bot.models import ChecklistItem, Launch, LaunchChange, Risk, Stage  # noqa: E402
+from bot.server import SLACK_PATH, make_web_app  # noqa: E402
+from bot.settings import load_settings  # noqa: E402
+
+LAUNCHES = 5_000
+HISTORY_ROWS = 50_000
+ITEMS_PER_LAUNCH = len(DEFAULT_CHECKLIST)  # 5
+WARMUP = 5
+TARGET_RATIO = 1.5
+TARGET_MS = 100.0
+
+BOT_TOKEN = "xoxb-bench-token"
+SIGNING_SECRET = "bench-signing-secret"
+TEAM_ID = "T0HERALD"
+
+
+# --------------------------------------------------------------------------- store
+
+
+@contextmanager
+def scratch_store(database_url: str | None) -> Iterator[str]:
+    """A migrated, empty database: a temp SQLite file, or a scratch database on the given PostgreSQL."""
+    if database_url is None:
+        with tempfile.TemporaryDirectory(prefix="herald-bench-") as folder:
+            url = f"sqlite:///{Path(folder) / 'herald.db'}"
+            migrate(url)
+            yield url
+        return
+    admin_url = load_settings({"DATABASE_URL": database_url}).database_url
+    if not admin_url.startswith("postgresql"):
+        raise SystemExit(f"--database-url: expected a postgresql:// URL, got {database_url!r}")
+    admin = sqlalchemy.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    name = f"herald_bench_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as connection:
+        connection.execute(sqlalchemy.text(f'CREATE DATABASE "{name}"'))
+    url = sqlalchemy.make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    try:
+        migrate(url)
+        yield url
+    finally:
+        with admin.connect() as connection:
+            connection.execute(sqlalchemy.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+AREAS = (
+    "Checkout", "Onboarding", "Search", "Billing", "Payments", "Mobile", "Android", "iOS", "Analytics",
+    "Notifications", "Dashboard", "Pricing", "Referral", "Catalog", "Inbox", "Calendar", "Reporting",
+    "SSO", "Admin console", "Export", "Sharing", "Comments", "Localization", "Accessibility", "Webhooks",
+    "API", "Data residency", "Audit log", "Invoicing", "Marketplace",
+)  # fmt: skip
+THINGS = (
+    "redesign", "v2", "beta", "GA", "rollout", "migration", "revamp", "dark mode", "EU launch",
+    "self-serve", "for teams", "enterprise tier", "overhaul", "refresh", "pilot", "2.0", "fast path",
+    "offline mode", "usage limits", "bulk actions",
+)  # fmt: skip
+RISK_REASONS = (
+    "vendor contract not signed", "QA behind schedule", "legal review pending", "waiting on design",
+    "load test failed at 2x traffic", "key engineer on leave", "dependency on platform team release",
+    "security review found two issues", "App Store review rejected build", "pricing not approved",
+)  # fmt: skip
+# (stage, weight): most launches are in flight, a good share already shipped, a few cancelled.
+STAGE_MIX = ((Stage.PLANNING, 18), (Stage.BUILDING, 30), (Stage.BETA, 14), (Stage.READY, 8),
+             (Stage.LAUNCHED, 25), (Stage.CANCELLED, 5))  # fmt: skip
+RISK_MIX = ((Risk.ON_TRACK, 75), (Risk.AT_RISK, 17), (Risk.BLOCKED, 8))
+DONE_BY_STAGE = {Stage.PLANNING: (0, 1), Stage.BUILDING: (0, 3), Stage.BETA: (2, 4), Stage.READY: (4, 5),
+                 Stage.LAUNCHED: (5, 5), Stage.CANCELLED: (0, 3)}  # fmt: skip
+STAGE_ORDER = [Stage.PLANNING, Stage.BUILDING, Stage.BETA, Stage.READY, Stage.LAUNCHED]
+
+
+def _pick(rng: random.Random, mix):
+    values, weights = zip(*mix)
+    return rng.choices(values, weights)[0]
+
+
+def launch_names(rng: random.Random, count: int) -> list[str]:
+    """Unique names like "Checkout redesign", "Checkout redesign 3", "iOS dark mode 12"."""
+    names, keys, seen = [], set(), {}
+    while len(names) < count:
+        base = f"{rng.choice(AREAS)} {rng.choice(THINGS)}"
+        seen[base] = seen.get(base, 0) + 1
+        name = base if seen[base] == 1 else f"{base} {seen[base]}"
+        if (key := slugify(name)) not in keys:
+            keys.add(key)
+            names.append(name)
+    return names
+
+
+def seed(engine: sqlalchemy.Engine, *, seed_value: int) -> list[str]:
+    """Bulk-insert launches, checklists and history; return the launch names."""
+    rng = random.Random(seed_value)
+    now = datetime.now(timezone.utc)
+    today = now.date()
+    users = [f"U0{n:06X}" for n in range(1, 61)]
+    channels = [f"C0{n:06X}" for n in range(1, 41)]
+    names = launch_names(rng, LAUNCHES)
+
+    launches = []
+    for name in names:
+        stage = _pick(rng, STAGE_MIX)
+        risk = _pick(rng, RISK_MIX) if stage.is_active else Risk.ON_TRACK
+        created_at = now - timedelta(days=rng.uniform(1, 420))
+        if stage is Stage.LAUNCHED:
+            target: date | None = today - timedelta(days=rng.randint(1, 300))
+        elif stage is Stage.CANCELLED or rng.random() < 0.15:
+            target = None
+        else:
+            target = today + timedelta(days=rng.randint(-30, 200))  # some overdue, most ahead
+        owner = rng.choice(users)
+        channel = rng.choice(channels) if rng.random() < 0.6 else None
+        launches.append({
+            "key": slugify(name), "name": name, "stage": stage.value, "target_date": target,
+            "owner_id": owner if rng.random() < 0.95 else None, "risk": risk.value,
+            "risk_reason": rng.choice(RISK_REASONS) if risk is not Risk.ON_TRACK else None,
+            "channel_id": channel, "thread_ts": f"1700{rng.randint(0, 10**6):06d}.000100" if channel else None,
+            "created_by": owner if rng.random() < 0.7 else rng.choice(users),
+            "created_at": created_at, "updated_at": created_at + (now - created_at) * rng.random(),
+        })  # fmt: skip
+
+    with engine.begin() as connection:
+        connection.execute(sqlalchemy.insert(Launch.__table__), launches)
+        ids = dict(connection.execute(sqlalchemy.select(Launch.__table__.c.key, Launch.__table__.c.id)).all())
+
+    items, history = [], []
+    weights = []
+    for row in launches:
+        launch_id, stage = ids[row["key"]], Stage(row["stage"])
+        low, high = DONE_BY_STAGE[stage]
+        done = rng.randint(low, high)
+        for position, label in enumerate(DEFAULT_CHECKLIST, start=1):
+            finished = position <= done
+            items.append({
+                "launch_id": launch_id, "position": position, "label": label, "done": finished,
+                "done_by": rng.choice(users) if finished else None,
+                "done_at": row["created_at"] + (now - row["created_at"]) * rng.random() if finished else None,
+            })  # fmt: skip
+        history.append({"launch_id": launch_id, "at": row["created_at"], "actor_id": row["created_by"],
+                        "field": "created", "old_value": None, "new_value": row["name"]})  # fmt: skip
+        # Launches further along have more history; a few busy ones have a lot.
+        weights.append((1 + STAGE_ORDER.index(stage) if stage in STAGE_ORDER else 2) * rng.paretovariate(2.5))
+
+    by_id = {ids[row["key"]]: row for row in launches}
+    launch_ids = [ids[row["key"]] for row in launches]
+    for launch_id in rng.choices(launch_ids, weights, k=HISTORY_ROWS - len(launches)):
+        row = by_id[launch_id]
+        at = row["created_at"] + (now - row["created_at"]) * rng.random()
+        field = rng.choices(("target", "stage", "risk", "risk reason", "owner", "channel", "checklist"),
+                            (22, 15, 12, 8, 6, 4, 33))[0]  # fmt: skip
+        if field == "target":
+            old = today + timedelta(days=rng.randint(-200, 150))
+            new = old + timedelta(days=rng.choice((-7, 3, 7, 14, 14, 21, 30, 45)))  # mostly slips
+            old_value, new_value = old.isoformat(), new.isoformat()
+        elif field == "stage":
+            step = rng.randrange(len(STAGE_ORDER) - 1)
+            old_value, new_value = STAGE_ORDER[step].value, STAGE_ORDER[step + 1].value
+        elif field == "risk":
+            old_value, new_value = rng.sample([r.value for r in Risk], 2)
+        elif field == "risk reason":
+            old_value, new_value = None, rng.choice(RISK_REASONS)
+        elif field == "owner":
+            old_value, new_value = rng.sample(users, 2)
+        elif field == "channel":
+            old_value, new_value = None, rng.choice(channels)
+        else:
+            old_value, new_value = None, f"{rng.choice('☑☐')} {rng.choice(DEFAULT_CHECKLIST)}"
+        history.append({"launch_id": launch_id, "at": at, "actor_id": rng.choice(users), "field": field,
+                        "old_value": old_value, "new_value": new_value})  # fmt: skip
+
+    with engine.begin() as connection:
+        connection.execute(sqlalchemy.insert(ChecklistItem.__table__), items)
+        connection.execute(sqlalchemy.insert(LaunchChange.__table__), history)
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(sqlalchemy.text("ANALYZE"))
+    return names
+
+
+def row_counts(engine: sqlalchemy.Engine) -> dict[str, int]:
+    with engine.connect() as connection:
+        return {
+            table.name: connection.execute(sqlalchemy.select(sqlalchemy.func.count()).select_from(table)).scalar_one()
+            for table in (Launch.__table__, ChecklistItem.__table__, LaunchChange.__table__)
+        }
+
+
+def active_launches(engine: sqlalchemy.Engine) -> int:
+    table = Launch.__table__
+    active = [stage.value for stage in Stage if stage.is_active]
+    with engine.connect() as connection:
+        query = sqlalchemy.select(sqlalchemy.func.count()).select_from(table).where(table.c.stage.in_(active))
+        return connection.execute(query).scalar_one()
+
+
+# --------------------------------------------------------------------------- HTTP
+
