@@ -47,7 +47,7 @@ def make_herald(
     clock: Callable[[], datetime] = utcnow,
     slack: AsyncWebClient | None = None,
 ) -> Herald:
-    renderer = Renderer(settings.templates_dir, zone=settings.zone)
+    renderer = Renderer(settings.template_dirs, zone=settings.zone)
     return Herald(settings, engine, renderer, slack or make_client(settings), clock)
 
 

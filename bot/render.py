@@ -46,10 +46,10 @@ def slack_unescape(text: str) -> str:
 
 
 class Renderer:
-    def __init__(self, templates_dir: Path, *, zone: ZoneInfo) -> None:
+    def __init__(self, template_dirs: list[Path], *, zone: ZoneInfo) -> None:
         self.zone = zone
         self.env = SandboxedEnvironment(
-            loader=FileSystemLoader(templates_dir),
+            loader=FileSystemLoader(template_dirs),
             undefined=StrictUndefined,
             # Autoescape makes macro output Markup, so `_finalize` escapes each value exactly once.
             autoescape=True,
@@ -127,7 +127,7 @@ def _validate(block: dict[str, Any], template: str) -> None:
     if parsed is None:
         raise TemplateError(f"{template} rendered an unknown block: {block.get('type')!r}")
     try:
-        parsed.validate_json()
+        parsed.to_dict()  # validates the block and, unlike validate_json(), every element inside it
     except Exception as error:  # slack_sdk raises SlackObjectFormationError and friends
         raise TemplateError(f"{template} rendered an invalid {block.get('type')} block: {error}") from error
 

@@ -27,7 +27,13 @@ class Settings:
     port: int = 3000
     timezone: str = "UTC"
     admins: frozenset[str] = field(default_factory=frozenset)
-    templates_dir: Path = PROJECT_ROOT / "templates"
+    templates_override: Path | None = None
+
+    @property
+    def template_dirs(self) -> list[Path]:
+        """The operator's folder first, so it can replace any one template and keep the rest."""
+        builtin = PROJECT_ROOT / "templates"
+        return [self.templates_override, builtin] if self.templates_override else [builtin]
 
     @property
     def zone(self) -> ZoneInfo:
@@ -59,7 +65,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         port=_port(env.get("PORT", "3000")),
         timezone=_timezone(env.get("HERALD_TIMEZONE", "UTC")),
         admins=_admins(env.get("HERALD_ADMINS", "")),
-        templates_dir=_templates_dir(env.get("HERALD_TEMPLATES_DIR")),
+        templates_override=_templates_dir(env.get("HERALD_TEMPLATES_DIR")),
     )
 
 
@@ -119,9 +125,9 @@ def _admins(value: str) -> frozenset[str]:
     return admins
 
 
-def _templates_dir(value: str | None) -> Path:
+def _templates_dir(value: str | None) -> Path | None:
     if value is None:
-        return PROJECT_ROOT / "templates"
+        return None
     path = Path(value)
     if not path.is_dir():
         raise SettingsError(f"HERALD_TEMPLATES_DIR is invalid: expected a folder, got {value!r}.")

@@ -1,0 +1,30 @@
+"""The local console answers slash commands through the real app and store, as readable text."""
+
+from __future__ import annotations
+
+import io
+
+from bot.app import make_herald
+from bot.console import Console, ConsoleWebClient
+from bot.db import session_scope
+from bot.demo import seed_demo
+from bot.settings import load_settings
+
+
+async def test_console_shows_status_and_prints_what_would_be_posted(engine, clock):
+    out = io.StringIO()
+    herald = make_herald(load_settings({}), engine, clock=clock, slack=ConsoleWebClient(out))
+    with session_scope(engine) as session:
+        seed_demo(session, today=herald.today())
+    console = Console(herald, out=out)
+
+    await console.run_line("/launch status")
+    await console.run_line("/launch set checkout v2 owner @devon")
+    await console.run_line("/whoowns billing")
+    text = out.getvalue()
+
+    assert "━━ Active launches (7) ━━" in text
+    assert "🔴 Blocked: Waiting on the sync API from the platform team" in text
+    assert "owner: @ben → @devon" in text
+    assert "── posted to #payments (in thread) ──" in text
+    assert "Herald has no /whoowns command." in text

@@ -1,0 +1,60 @@
+"""What Slack and operators see of Herald's HTTP app: signatures, health, URL verification, failures."""
+
+from __future__ import annotations
+
+import json
+import time
+from urllib.parse import urlencode
+
+from sqlmodel import Session, select
+
+from bot.models import Launch
+from bot.render import Renderer
+from bot.settings import load_settings
+from slack_requests import fixture_json
+
+
+async def test_wrong_signature_is_refused_and_stores_nothing(sender, engine):
+    body = urlencode(fixture_json("slack/slash_command.json") | {"command": "/launch", "text": "new Sneaky"})
+    answer = await sender.post(body, "application/x-www-form-urlencoded", signature="v0=" + "0" * 64)
+    assert answer.status == 401
+    with Session(engine) as session:
+        assert session.exec(select(Launch)).all() == []
+
+
+async def test_request_older_than_five_minutes_is_refused(sender, engine):
+    body = urlencode(fixture_json("slack/slash_command.json") | {"command": "/launch", "text": "new Replayed"})
+    answer = await sender.post(body, "application/x-www-form-urlencoded", timestamp=int(time.time()) - 6 * 60)
+    assert answer.status == 401
+    with Session(engine) as session:
+        assert session.exec(select(Launch)).all() == []
+
+
+async def test_url_verification_echoes_the_challenge(sender):
+    payload = fixture_json("slack/url_verification.json")
+    answer = await sender.post(json.dumps(payload), "application/json")
+    assert answer.status == 200
+    assert answer.json == {"challenge": payload["challenge"]}
+
+
+async def test_health_check_reports_the_store(sender):
+    async with sender.session.get(sender.base_url + "/healthz") as response:
+        assert response.status == 200
+        assert await response.json() == {"ok": True, "store": "reachable"}
+
+
+async def test_operator_templates_replace_single_messages(sender, herald, tmp_path):
+    (tmp_path / "launch_help.json.j2").write_text('{"text": "Ask #prod-ops", "blocks": []}')
+    herald.renderer = Renderer(load_settings({"HERALD_TEMPLATES_DIR": str(tmp_path)}).template_dirs, zone=herald.settings.zone)
+    assert (await sender.command("help")).json["text"] == "Ask #prod-ops"
+    assert "No active launches" in (await sender.command("status")).text  # the built-in one still serves
+
+
+async def test_a_broken_operator_template_gets_a_reference_not_silence(sender, herald, tmp_path, caplog):
+    (tmp_path / "launch_help.json.j2").write_text('{"text": "oops", "blocks": [{"type": "sectionn"}]}')
+    herald.renderer = Renderer(load_settings({"HERALD_TEMPLATES_DIR": str(tmp_path)}).template_dirs, zone=herald.settings.zone)
+    answer = await sender.command("help")
+    assert answer.status == 200
+    assert "something went wrong on my side" in answer.json["text"]
+    reference = answer.json["text"].rstrip(".").rsplit(" ", 1)[-1]
+    assert any(reference in record.getMessage() and record.exc_info for record in caplog.records)
