@@ -6,7 +6,6 @@ import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime, timezone
-from pathlib import Path
 
 import pytest
 import sqlalchemy
@@ -123,5 +122,3 @@ async def sender(herald: Herald, slack: FakeSlack) -> AsyncIterator[SlackSender]
         yield sending
     await runner.cleanup()
 
-
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"  # shared/ sits beside the repo

@@ -15,7 +15,7 @@ from slack_sdk.signature import SignatureVerifier
 from fake_slack import FakeSlack
 
 SIGNING_SECRET = "test-signing-secret"
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"  # shared/ sits beside the repo
 
 
 def fixture_json(name: str) -> dict[str, Any]:
