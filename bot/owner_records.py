@@ -1,0 +1,73 @@
+"""What an owners file says, as plain records, before anything is resolved or stored.
+
+Readers of each format (Herald YAML/CSV, CODEOWNERS, Backstage) produce these; the directory
+service validates, resolves contacts to Slack users and upserts them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a record came from, for `file:line: what is wrong` reports."""
+
+    path: str
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}"
+
+
+@dataclass
+class TeamRecord:
+    name: str
+    source: Source
+    display_name: str | None = None
+    channel: str | None = None  # "#name" or a channel ID
+    slack_group: str | None = None  # user group handle or ID
+    escalation: str | None = None  # text or a link
+    members: list[str] = field(default_factory=list)  # contact references, as in ComponentRecord
+
+
+@dataclass
+class ComponentRecord:
+    """One thing someone owns. Contact references are e-mails, `@handle`s or Slack user IDs."""
+
+    name: str
+    source: Source
+    kind: str = "component"
+    description: str | None = None
+    aliases: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    team: str | None = None
+    primary: str | None = None
+    backup: str | None = None
+    channel: str | None = None
+    escalation: str | None = None
+    runbook: str | None = None
+    repo: str | None = None
+
+
+@dataclass(frozen=True)
+class Problem:
+    source: Source
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.message}"
+
+
+@dataclass
+class OwnerFile:
+    """Everything read from one or more files; `problems` lists the rows that could not be read."""
+
+    teams: list[TeamRecord] = field(default_factory=list)
+    components: list[ComponentRecord] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    def extend(self, other: OwnerFile) -> None:
+        self.teams.extend(other.teams)
+        self.components.extend(other.components)
+        self.problems.extend(other.problems)
