@@ -101,8 +101,9 @@ def find_launch(session: Session, reference: str) -> Launch:
         launch = session.exec(select(Launch).where(Launch.key == key)).first()
         if launch:
             return launch
-    names = dict(session.exec(select(Launch.id, Launch.name)).all())
-    containing = [i for i, name in names.items() if key and key in slugify(name)]
+    rows = session.exec(select(Launch.id, Launch.key, Launch.name)).all()
+    names = {launch_id: name for launch_id, _key, name in rows}
+    containing = [launch_id for launch_id, launch_key, _name in rows if key and key in launch_key]
     if len(containing) == 1:
         return session.get_one(Launch, containing[0])
     if containing:
