@@ -8,6 +8,7 @@ from datetime import date, datetime
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.response import BoltResponse
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
@@ -16,10 +17,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import Engine
 
 from bot.background import Background
+from bot.db import session_scope
+from bot.directory_index import DirectoryIndex
+from bot.handled_events import claim_event
 from bot.models import utcnow
 from bot.render import Renderer
 from bot.settings import Settings
-from handlers import launch
+from handlers import launch, whoowns
 
 HERALD_CONTEXT_KEY = "herald"
 
@@ -35,6 +39,7 @@ class Herald:
     slack: AsyncWebClient
     clock: Callable[[], datetime] = utcnow
     background: Background = field(default_factory=Background)
+    directory_index: DirectoryIndex = field(default_factory=DirectoryIndex)
 
     def today(self) -> date:
         return self.clock().astimezone(self.settings.zone).date()
@@ -80,5 +85,15 @@ def create_app(herald: Herald, *, authorize: Callable[..., AuthorizeResult] | No
         context[HERALD_CONTEXT_KEY] = herald
         await next()
 
+    @app.middleware
+    async def answer_each_event_once(body, next):  # noqa: A002
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if event_id:
+            with session_scope(herald.engine) as session:
+                if not claim_event(session, event_id):
+                    return BoltResponse(status=200, body="")
+        await next()
+
     launch.register(app)
+    whoowns.register(app)
     return app

@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 
 from bot.launches import DEFAULT_CHECKLIST
 from bot.matching import slugify
-from bot.models import ChecklistItem, Launch, LaunchChange, Risk, Stage
+from bot.models import ChecklistItem, Component, Contact, Launch, LaunchChange, Risk, Stage, Team
 
 DEMO_USERS = {
     "U0DEMOAVA": "ava (product ops)",
@@ -17,7 +17,9 @@ DEMO_USERS = {
     "U0DEMOCHI": "chiara (growth PM)",
     "U0DEMODEV": "devon (mobile lead)",
     "U0DEMOEMI": "emi (support lead)",
+    "U0DEMOFIN": "finn (left the company)",
 }
+DEPARTED = {"U0DEMOFIN"}
 DEMO_CHANNELS = {"C0DEMOLAUNCH": "launches", "C0DEMOPAY": "payments", "C0DEMOMOB": "mobile"}
 CONSOLE_USER = "U0DEMOAVA"
 
@@ -49,8 +51,21 @@ DEMO_LAUNCHES = (
 )
 
 
+# (name, kind, team, primary, backup, aliases, description)
+DEMO_COMPONENTS = (
+    ("Billing API", "service", "Payments", "U0DEMOBEN", "U0DEMOAVA", ["billing", "invoices"], "Invoices and subscriptions"),
+    ("Checkout", "service", "Payments", "U0DEMOBEN", None, ["payments/checkout"], "The web checkout flow"),
+    ("Android app", "app", "Mobile", "U0DEMODEV", None, ["android"], "The Android client"),
+    ("iOS app", "app", "Mobile", "U0DEMODEV", None, ["ios", "iphone"], "The iOS client"),
+    ("Referrals", "service", "Growth", "U0DEMOCHI", None, ["invites"], "Referral codes and rewards"),
+    ("Help center", "website", "Support", "U0DEMOEMI", None, ["zendesk", "help"], "Public help articles"),
+    ("Search indexer", "service", "Platform", "U0DEMOFIN", None, ["search"], "Builds the search index nightly"),
+)
+DEMO_TEAMS = {"Payments": "C0DEMOPAY", "Mobile": "C0DEMOMOB", "Growth": None, "Support": None, "Platform": None}
+
+
 def seed_demo(session: Session, *, today: date) -> int:
-    """Add the demo launches that are not there yet; return how many were added."""
+    """Add the demo launches and directory entries that are not there yet; return how many launches."""
     existing = set(session.exec(select(Launch.key)).all())
     added = 0
     for demo in DEMO_LAUNCHES:
@@ -58,7 +73,26 @@ def seed_demo(session: Session, *, today: date) -> int:
             continue
         _add(session, demo, today)
         added += 1
+    _add_directory(session)
     return added
+
+
+def _add_directory(session: Session) -> None:
+    if session.exec(select(Component.id)).first():
+        return
+    teams = {name: Team(key=slugify(name), name=name, channel=channel, escalation=f"Page #{slugify(name)}-oncall")
+             for name, channel in DEMO_TEAMS.items()}
+    contacts = {user_id: Contact(ref=user_id, slack_user_id=user_id, display_name=label.split(" ")[0],
+                                 deactivated=user_id in DEPARTED) for user_id, label in DEMO_USERS.items()}
+    session.add_all([*teams.values(), *contacts.values()])
+    session.flush()
+    session.add_all(
+        Component(key=slugify(name), name=name, kind=kind, team_id=teams[team].id, description=description,
+                  primary_contact_id=contacts[primary].id, aliases=aliases,
+                  backup_contact_id=contacts[backup].id if backup else None,
+                  runbook_url=f"https://wiki.example.com/runbooks/{slugify(name)}")
+        for name, kind, team, primary, backup, aliases, description in DEMO_COMPONENTS
+    )
 
 
 def _add(session: Session, demo: DemoLaunch, today: date) -> None:

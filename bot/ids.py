@@ -5,3 +5,5 @@ from enum import StrEnum
 
 class ActionId(StrEnum):
     SHOW_LAUNCH = "launch.show"
+    SHOW_COMPONENT = "directory.show"
+    CLAIM_COMPONENT = "directory.claim"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from enum import StrEnum
 
-from sqlalchemy import String
+from sqlalchemy import JSON, String
 from sqlmodel import Field, SQLModel
 
 
@@ -75,3 +75,75 @@ class LaunchChange(SQLModel, table=True):
     field: str = Field(max_length=32)
     old_value: str | None = Field(default=None, max_length=500)
     new_value: str | None = Field(default=None, max_length=500)
+
+
+class Team(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=100, unique=True, index=True)
+    name: str = Field(max_length=100)
+    display_name: str | None = Field(default=None, max_length=200)
+    slack_group: str | None = Field(default=None, max_length=100)
+    channel: str | None = Field(default=None, max_length=100)  # a channel ID, or "#name" as written
+    escalation: str | None = Field(default=None, max_length=500)
+    source: str | None = Field(default=None, max_length=500)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Contact(SQLModel, table=True):
+    """A person as an owners file names them, and the Slack user that turned out to be."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    ref: str = Field(max_length=200, unique=True, index=True)  # e-mail, @handle or Slack user ID
+    slack_user_id: str | None = Field(default=None, max_length=32, index=True)
+    display_name: str | None = Field(default=None, max_length=200)
+    deactivated: bool = False
+    checked_at: datetime | None = None
+
+
+class TeamMember(SQLModel, table=True):
+    __tablename__ = "team_member"
+
+    team_id: int = Field(foreign_key="team.id", primary_key=True, ondelete="CASCADE")
+    contact_id: int = Field(foreign_key="contact.id", primary_key=True, ondelete="CASCADE")
+
+
+class Component(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=100, unique=True, index=True)
+    name: str = Field(max_length=100)
+    kind: str = Field(default="component", max_length=40)
+    description: str | None = Field(default=None, max_length=1000)
+    aliases: list[str] = Field(default_factory=list, sa_type=JSON)
+    tags: list[str] = Field(default_factory=list, sa_type=JSON)
+    team_id: int | None = Field(default=None, foreign_key="team.id", index=True, ondelete="SET NULL")
+    primary_contact_id: int | None = Field(default=None, foreign_key="contact.id", index=True, ondelete="SET NULL")
+    backup_contact_id: int | None = Field(default=None, foreign_key="contact.id", index=True, ondelete="SET NULL")
+    channel: str | None = Field(default=None, max_length=100)
+    escalation: str | None = Field(default=None, max_length=500)
+    runbook_url: str | None = Field(default=None, max_length=500)
+    repo_url: str | None = Field(default=None, max_length=500)
+    source: str | None = Field(default=None, max_length=500)
+    updated_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class OwnershipChange(SQLModel, table=True):
+    """Append-only history of changes made to the directory from Slack."""
+
+    __tablename__ = "ownership_change"
+
+    id: int | None = Field(default=None, primary_key=True)
+    component_id: int = Field(foreign_key="component.id", index=True, ondelete="CASCADE")
+    at: datetime = Field(default_factory=utcnow)
+    actor_id: str = Field(max_length=32)
+    field: str = Field(max_length=32)
+    old_value: str | None = Field(default=None, max_length=500)
+    new_value: str | None = Field(default=None, max_length=500)
+
+
+class HandledEvent(SQLModel, table=True):
+    """Slack event IDs already answered: Slack retries events, and every replica must answer once."""
+
+    __tablename__ = "handled_event"
+
+    event_id: str = Field(primary_key=True, max_length=64)
+    at: datetime = Field(default_factory=utcnow)

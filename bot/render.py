@@ -60,6 +60,7 @@ class Renderer:
         self.env.filters.update(
             mention=mention,
             channel=channel_link,
+            link=link,
             day=format_day,
             when=self.format_when,
             plural=plural,
@@ -150,10 +151,18 @@ def mention(user_id: str | None) -> Markup | str:
     return "nobody"
 
 
-def channel_link(channel_id: str | None) -> Markup | str:
-    if channel_id and re.fullmatch(r"[CG][A-Z0-9]+", channel_id):
-        return Markup(f"<#{channel_id}>")
-    return "no channel"
+def channel_link(channel: str | None) -> Markup | str:
+    """A channel ID becomes a link; a name as an owners file wrote it (`#payments`) stays text."""
+    if channel and re.fullmatch(r"[CG][A-Z0-9]+", channel):
+        return Markup(f"<#{channel}>")
+    return channel or "no channel"
+
+
+def link(url: str | None, label: str) -> Markup | str:
+    """A link only for plain http(s) URLs; anything else is shown as text, never as a link."""
+    if url and re.fullmatch(r"https?://[^\s<>|]+", url):
+        return Markup(f"<{url.replace('&', '&amp;')}|{_finalize(label)}>")
+    return url or "none"
 
 
 def format_day(day: date | None) -> str:

@@ -13,15 +13,13 @@ from bot.db import session_scope
 from bot.errors import InvalidInput
 from bot.ids import ActionId
 from bot.render import Message, slack_unescape
+from handlers.command_text import CHANNEL_MENTION, USER_MENTION, plain_id, split_words, text_of
 from handlers.launch_updates import post_launch_update
 from handlers.replies import answers_errors
 
 if TYPE_CHECKING:
     from bot.app import Herald
 
-SHARE_FLAG = "--share"
-USER_MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
-CHANNEL_MENTION = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$")
 ISO_DAY = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
 HELP = "help"
 
@@ -68,17 +66,9 @@ async def show_suggested_launch(ack, action: dict, respond, context: dict) -> No
 
 
 def parse(command: dict) -> Invocation:
-    words = split_words(command.get("text") or "")
-    share = SHARE_FLAG in words
-    words = [word for word in words if word != SHARE_FLAG]
+    words, share = split_words(command.get("text") or "")
     subcommand = words[0].lower() if words else HELP
     return Invocation(subcommand, words[1:], command["user_id"], command["channel_id"], share)
-
-
-def split_words(text: str) -> list[str]:
-    """Words of the command; quotes group words ("Q4 launch"); apostrophes stay as typed."""
-    text = text.replace("“", '"').replace("”", '"')
-    return [quoted or bare for quoted, bare in re.findall(r'"([^"]*)"|(\S+)', text) if quoted or bare]
 
 
 Reply = tuple[Message, "launches.Change | None"]
@@ -136,7 +126,7 @@ def set_field(herald: Herald, call: Invocation) -> Reply:
             raise InvalidInput(
                 f"Use `/launch set <launch> <field> <value>`; fields: {', '.join(launches.SETTABLE_FIELDS)}."
             )
-        field_name, value = rest[0], " ".join(_plain_id(word) for word in rest[1:])
+        field_name, value = rest[0], " ".join(plain_id(word) for word in rest[1:])
         if not value:
             raise InvalidInput(f"Give a value: `/launch set {reference} {field_name} <value>`.")
         change = launches.change_field(
@@ -189,18 +179,6 @@ def help_(herald: Herald, _call: Invocation) -> Reply:
 
 def _changed(herald: Herald, change: launches.Change) -> Message:
     return herald.renderer.message("launch_changed.json.j2", change=change, today=herald.today())
-
-
-def text_of(words: list[str]) -> str:
-    return slack_unescape(" ".join(words))
-
-
-def _plain_id(word: str) -> str:
-    """`<@U123|ann>` → `U123`, `<#C123|launches>` → `C123`; other words as the user typed them."""
-    for pattern in (USER_MENTION, CHANNEL_MENTION):
-        if found := pattern.match(word):
-            return found.group(1)
-    return slack_unescape(word)
 
 
 SUBCOMMANDS = {

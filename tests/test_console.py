@@ -20,11 +20,15 @@ async def test_console_shows_status_and_prints_what_would_be_posted(engine, cloc
 
     await console.run_line("/launch status")
     await console.run_line("/launch set checkout v2 owner @devon")
-    await console.run_line("/whoowns billing")
+    await console.run_line("/whoowns biling")
+    await console.run_line("/whoowns stale")
+    await console.run_line("/nonsense")
     text = out.getvalue()
 
     assert "━━ Active launches (7) ━━" in text
     assert "🔴 Blocked: Waiting on the sync API from the platform team" in text
     assert "owner: @ben → @devon" in text
     assert "── posted to #payments (in thread) ──" in text
-    assert "Herald has no /whoowns command." in text
+    assert "━━ Billing API ━━" in text and "*Primary*: @ben" in text
+    assert "Search indexer — finn is deactivated" in text
+    assert "Herald has no /nonsense command." in text

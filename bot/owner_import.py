@@ -1,0 +1,180 @@
+"""Writing what owners files say into the directory: all or nothing, idempotent, optionally pruning."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlmodel import Session, col, delete, select
+
+from bot.errors import HeraldError
+from bot.matching import slugify
+from bot.models import Component, Contact, Team, TeamMember, utcnow
+from bot.owner_records import ComponentRecord, OwnerFile, Problem, TeamRecord
+from bot.slack_people import Person, normalize_ref
+
+Progress = Callable[[int, int], None]
+
+
+class ImportRejected(HeraldError):
+    """Some rows are invalid, so nothing was written."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        lines = "\n".join(str(problem) for problem in problems)
+        super().__init__(f"{len(problems)} invalid rows; nothing was imported (use --skip-invalid to import the rest):\n{lines}")
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    pruned: int = 0
+    teams: int = 0
+    skipped: list[Problem] = field(default_factory=list)
+    unresolved: list[str] = field(default_factory=list)
+
+
+def contact_refs(batch: OwnerFile) -> set[str]:
+    refs = {r for c in batch.components for r in (c.primary, c.backup) if r}
+    refs |= {member for team in batch.teams for member in team.members}
+    return {normalize_ref(ref) for ref in refs}
+
+
+def cached_people(session: Session, refs: set[str]) -> set[str]:
+    """Contacts already matched to a Slack user, which need no lookup this time."""
+    return set(session.exec(
+        select(Contact.ref).where(col(Contact.ref).in_(refs), col(Contact.slack_user_id).is_not(None))
+    ).all())
+
+
+def import_owners(
+    session: Session,
+    batch: OwnerFile,
+    *,
+    people: dict[str, Person],
+    skip_invalid: bool = False,
+    prune: bool = False,
+    progress: Progress | None = None,
+) -> ImportReport:
+    if batch.problems and not skip_invalid:
+        raise ImportRejected(batch.problems)
+    report = ImportReport(skipped=list(batch.problems))
+    contacts = _upsert_contacts(session, contact_refs(batch), people, report)
+    teams = _upsert_teams(session, batch.teams, batch.components, contacts, report)
+    existing = {c.key: c for c in session.exec(select(Component)).all()}
+    seen: set[str] = set()
+    total = len(batch.components)
+    for done, record in enumerate(batch.components, start=1):
+        key = slugify(record.name)
+        seen.add(key)
+        _upsert_component(session, existing.get(key), key, record, teams, contacts, report)
+        if progress and (done % 500 == 0 or done == total):
+            progress(done, total)
+    if prune:
+        stale = [c.id for key, c in existing.items() if key not in seen and c.source is not None]
+        if stale:
+            session.exec(delete(Component).where(col(Component.id).in_(stale)))
+        report.pruned = len(stale)
+    return report
+
+
+def _upsert_contacts(
+    session: Session, refs: set[str], people: dict[str, Person], report: ImportReport
+) -> dict[str, Contact]:
+    contacts = {c.ref: c for c in session.exec(select(Contact).where(col(Contact.ref).in_(refs))).all()}
+    for ref in sorted(refs):
+        contact = contacts.get(ref) or Contact(ref=ref)
+        person = people.get(ref)
+        if person:
+            contact.slack_user_id, contact.display_name = person.slack_user_id, person.display_name
+            contact.deactivated, contact.checked_at = person.deactivated, utcnow()
+        elif not contact.slack_user_id:
+            report.unresolved.append(ref)
+        contacts[ref] = contact
+        session.add(contact)
+    session.flush()
+    return contacts
+
+
+def _upsert_teams(
+    session: Session,
+    records: list[TeamRecord],
+    components: list[ComponentRecord],
+    contacts: dict[str, Contact],
+    report: ImportReport,
+) -> dict[str, Team]:
+    teams = {t.key: t for t in session.exec(select(Team)).all()}
+    named = {slugify(r.name): r for r in records}
+    for name in {c.team for c in components if c.team}:
+        named.setdefault(slugify(name), None)
+    for key, record in named.items():
+        team = teams.get(key)
+        if team is None:
+            team = Team(key=key, name=record.name if record else _team_name(components, key))
+            teams[key] = team
+        if record:
+            changed = _assign(team, name=record.name, display_name=record.display_name, channel=record.channel,
+                              slack_group=record.slack_group, escalation=record.escalation, source=str(record.source))
+            if changed:
+                team.updated_at = utcnow()
+        session.add(team)
+    session.flush()
+    for key, record in named.items():
+        if record is not None:
+            members = {contacts[normalize_ref(m)].id for m in record.members}
+            session.exec(delete(TeamMember).where(TeamMember.team_id == teams[key].id))
+            session.add_all(TeamMember(team_id=teams[key].id, contact_id=member) for member in members)
+    report.teams = len(named)
+    return teams
+
+
+def _team_name(components: list[ComponentRecord], key: str) -> str:
+    return next(c.team for c in components if c.team and slugify(c.team) == key)
+
+
+def _upsert_component(
+    session: Session,
+    component: Component | None,
+    key: str,
+    record: ComponentRecord,
+    teams: dict[str, Team],
+    contacts: dict[str, Contact],
+    report: ImportReport,
+) -> None:
+    values = dict(
+        name=record.name,
+        kind=record.kind,
+        description=record.description,
+        aliases=list(record.aliases),
+        tags=list(record.tags),
+        team_id=teams[slugify(record.team)].id if record.team else None,
+        primary_contact_id=contacts[normalize_ref(record.primary)].id if record.primary else None,
+        backup_contact_id=contacts[normalize_ref(record.backup)].id if record.backup else None,
+        channel=record.channel,
+        escalation=record.escalation,
+        runbook_url=record.runbook,
+        repo_url=record.repo,
+        source=str(record.source.path),
+    )
+    if component is None:
+        session.add(Component(key=key, **values))
+        report.created += 1
+    elif _assign(component, **values):
+        component.updated_at = utcnow()
+        session.add(component)
+        report.updated += 1
+    else:
+        report.unchanged += 1
+
+
+def _assign(row: Any, **values: Any) -> bool:
+    """Set only what differs, so re-importing the same files changes nothing."""
+    changed = False
+    for name, value in values.items():
+        if getattr(row, name) != value:
+            setattr(row, name, value)
+            changed = True
+    return changed

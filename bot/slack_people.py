@@ -1,0 +1,83 @@
+"""Turning the contacts owners files name (e-mail, @handle, user ID) into Slack users."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
+
+
+@dataclass(frozen=True)
+class Person:
+    slack_user_id: str
+    display_name: str
+    deactivated: bool
+
+
+def normalize_ref(ref: str) -> str:
+    """One spelling per contact: e-mails and handles are case-insensitive, user IDs are not."""
+    ref = ref.strip()
+    if ref.lower().startswith("user:"):
+        ref = "@" + ref.split("/")[-1].split(":")[-1]
+    return ref if USER_ID.fullmatch(ref) else ref.lower()
+
+
+async def resolve_people(client: AsyncWebClient, refs: set[str]) -> dict[str, Person]:
+    """Find each contact in Slack: one pass over users.list, then users.lookupByEmail for the rest."""
+    by_id, by_email, by_handle = await _workspace_users(client)
+    found: dict[str, Person] = {}
+    for ref in refs:
+        if USER_ID.fullmatch(ref):
+            person = by_id.get(ref)
+        elif "@" in ref[1:]:
+            person = by_email.get(ref) or await _lookup_email(client, ref)
+        else:
+            person = by_handle.get(ref.removeprefix("@"))
+        if person:
+            found[ref] = person
+    return found
+
+
+async def refresh_people(client: AsyncWebClient, user_ids: set[str]) -> dict[str, Person]:
+    """Current state (deactivated or not) of the given users."""
+    by_id, _, _ = await _workspace_users(client)
+    return {user_id: by_id[user_id] for user_id in user_ids if user_id in by_id}
+
+
+async def _workspace_users(client: AsyncWebClient) -> tuple[dict[str, Person], dict[str, Person], dict[str, Person]]:
+    by_id: dict[str, Person] = {}
+    by_email: dict[str, Person] = {}
+    by_handle: dict[str, Person] = {}
+    async for page in await client.users_list(limit=200):
+        for user in page["members"]:
+            if user.get("is_bot") or user.get("id") == "USLACKBOT":
+                continue
+            person = _person(user)
+            by_id[user["id"]] = person
+            profile = user.get("profile", {})
+            if profile.get("email"):
+                by_email[profile["email"].lower()] = person
+            for handle in (user.get("name"), profile.get("display_name")):
+                if handle:
+                    by_handle.setdefault(handle.lower(), person)
+    return by_id, by_email, by_handle
+
+
+async def _lookup_email(client: AsyncWebClient, email: str) -> Person | None:
+    try:
+        response = await client.users_lookupByEmail(email=email)
+    except SlackApiError as error:
+        if error.response.get("error") == "users_not_found":
+            return None
+        raise
+    return _person(response["user"])
+
+
+def _person(user: dict) -> Person:
+    profile = user.get("profile", {})
+    name = profile.get("display_name") or user.get("real_name") or user.get("name") or user["id"]
+    return Person(user["id"], name, bool(user.get("deleted")))
