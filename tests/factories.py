@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from bot.launches import DEFAULT_CHECKLIST
 from bot.matching import slugify
-from bot.models import ChecklistItem, Launch, LaunchChange, Risk, Stage
+from bot.models import ChecklistItem, Component, Contact, Launch, LaunchChange, Risk, Stage, Team, TeamMember
 
 
 def add_launch(
@@ -44,3 +44,52 @@ def add_launch(
     session.commit()
     session.refresh(launch)
     return launch
+
+
+def add_team(session: Session, name: str, *, members: list[str] = (), channel: str | None = None) -> Team:
+    team = Team(key=slugify(name), name=name, channel=channel)
+    session.add(team)
+    session.flush()
+    session.add_all(TeamMember(team_id=team.id, contact_id=contact(session, user).id) for user in members)
+    session.commit()
+    session.refresh(team)
+    return team
+
+
+def contact(session: Session, slack_user_id: str | None, *, ref: str | None = None, deactivated: bool = False) -> Contact:
+    ref = ref or slack_user_id
+    found = session.exec(select(Contact).where(Contact.ref == ref)).first()
+    if found:
+        return found
+    found = Contact(ref=ref, slack_user_id=slack_user_id, deactivated=deactivated)
+    session.add(found)
+    session.flush()
+    return found
+
+
+def add_component(
+    session: Session,
+    name: str,
+    *,
+    team: Team | None = None,
+    primary: Contact | str | None = None,
+    backup: str | None = None,
+    aliases: list[str] = (),
+    tags: list[str] = (),
+    source: str | None = "owners.yaml",
+) -> Component:
+    primary_contact = contact(session, primary) if isinstance(primary, str) else primary
+    component = Component(
+        key=slugify(name),
+        name=name,
+        team_id=team.id if team else None,
+        primary_contact_id=primary_contact.id if primary_contact else None,
+        backup_contact_id=contact(session, backup).id if backup else None,
+        aliases=list(aliases),
+        tags=list(tags),
+        source=source,
+    )
+    session.add(component)
+    session.commit()
+    session.refresh(component)
+    return component

@@ -75,14 +75,29 @@ class SlackSender:
         payload["response_url"] = self.slack.response_url("action")
         return await self.post(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")
 
+    async def event(self, fixture: str, event: dict[str, Any], *, event_id: str, retry_num: int | None = None) -> Answer:
+        """An Events API delivery built on a real payload, as Slack sends it (and re-sends it)."""
+        payload = fixture_json(fixture)
+        payload["event"] |= event
+        payload["event_id"] = event_id
+        headers = {} if retry_num is None else {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "http_timeout"}
+        return await self.post(json.dumps(payload), "application/json", extra_headers=headers)
+
     async def post(
-        self, body: str, content_type: str, *, timestamp: int | None = None, signature: str | None = None
+        self,
+        body: str,
+        content_type: str,
+        *,
+        timestamp: int | None = None,
+        signature: str | None = None,
+        extra_headers: dict[str, str] | None = None,
     ) -> Answer:
         timestamp = int(time.time()) if timestamp is None else timestamp
         headers = {
             "Content-Type": content_type,
             "X-Slack-Request-Timestamp": str(timestamp),
             "X-Slack-Signature": signature or self.verifier.generate_signature(timestamp=str(timestamp), body=body),
+            **(extra_headers or {}),
         }
         async with self.session.post(self.url, data=body.encode(), headers=headers) as response:
             raw = await response.text()

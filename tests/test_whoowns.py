@@ -1,0 +1,150 @@
+"""Ownership lookups over signed HTTP: the slash command, @mentions, DMs, buttons, changes and retries."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from sqlmodel import Session, select
+
+from bot.ids import ActionId
+from bot.models import Component, OwnershipChange
+from factories import add_component, add_team, contact
+
+
+@pytest.fixture
+def directory(engine):
+    with Session(engine) as session:
+        payments = add_team(session, "Payments", members=["U0ANN"], channel="C0PAYMENTS")
+        add_component(session, "Billing API", team=payments, primary="U0ANN", backup="U0BOB",
+                      aliases=["billing", "invoices"], tags=["payments"])
+        add_component(session, "Billing reports", team=payments, primary="U0ANN")
+        add_component(session, "Search", primary=contact(session, "U0GONE", deactivated=True))
+        add_component(session, "Docs site", primary=contact(session, None, ref="ghost@example.com"))
+        add_component(session, "Orphan")
+    return payments
+
+
+async def test_whoowns_answers_with_team_contacts_and_channel(sender, directory):
+    answer = await sender.command("billing api", command="/whoowns")
+    assert answer.json["response_type"] == "ephemeral"
+    card = answer.text
+    assert "Billing API" in card and "Payments" in card
+    assert "*Primary*\\n<@U0ANN>" in card and "*Backup*\\n<@U0BOB>" in card
+    assert "<#C0PAYMENTS>" in card
+
+
+@pytest.mark.parametrize("question", ["biling", "BILLING API", "payments/billing", "invoices"])
+async def test_typos_case_aliases_and_paths_find_the_entry(sender, directory, question):
+    answer = await sender.command(question, command="/whoowns")
+    assert answer.json["blocks"][0]["text"]["text"] == "Billing API"
+
+
+async def test_close_matches_are_offered_as_buttons_that_open_them(sender, directory, engine):
+    answer = await sender.command("billing", command="/whoowns")
+    buttons = [b for b in answer.json["blocks"] if b["type"] == "actions"][0]["elements"]
+    assert [b["text"]["text"] for b in buttons] == ["Billing reports"]
+    await sender.action({"type": "button", "action_id": buttons[0]["action_id"], "value": buttons[0]["value"]})
+    [opened] = sender.slack.response_url_posts_to("action")
+    assert opened["replace_original"] is True and opened["blocks"][0]["text"]["text"] == "Billing reports"
+
+
+async def test_nothing_matching_offers_to_claim_it_and_claiming_records_the_clicker(sender, directory, engine):
+    answer = await sender.command("flux capacitor", command="/whoowns")
+    assert "Nobody is recorded as owning “flux capacitor”" in answer.text
+    claim = [b for b in answer.json["blocks"] if b["type"] == "actions"][-1]["elements"][0]
+    assert claim["action_id"] == ActionId.CLAIM_COMPONENT
+    await sender.action({"type": "button", "action_id": claim["action_id"], "value": claim["value"]}, user="U0BOB")
+    [claimed] = sender.slack.response_url_posts_to("action")
+    assert "*Primary*\\n<@U0BOB>" in str(claimed["blocks"]).replace("\n", "\\n")
+    answer = await sender.command("flux capacitor", command="/whoowns")
+    assert answer.json["blocks"][0]["text"]["text"] == "flux capacitor"
+
+
+async def test_claiming_an_entry_with_a_reachable_owner_is_refused(sender, directory):
+    await sender.action({"type": "button", "action_id": ActionId.CLAIM_COMPONENT, "value": "Billing API"}, user="U0BOB")
+    [refused] = sender.slack.response_url_posts_to("action")
+    assert "already has an owner" in refused["text"]
+
+
+async def test_reverse_lookups_by_person_and_team(sender, directory):
+    mine = await sender.command("<@U0ANN|ann>", command="/whoowns")
+    assert "What <@U0ANN> owns" in mine.text and "Billing API" in mine.text and "Billing reports" in mine.text
+    team = await sender.command("team payments", command="/whoowns")
+    assert "What Payments owns" in team.text and "Billing reports" in team.text
+    unknown = await sender.command("team wizards", command="/whoowns")
+    assert "I don't know a team “wizards”" in unknown.text
+
+
+async def test_stale_lists_deactivated_missing_and_unknown_contacts(sender, directory):
+    answer = await sender.command("stale", command="/whoowns")
+    text = answer.text
+    assert "Ownership gaps (3)" in text
+    assert "Search — U0GONE is deactivated" in text
+    assert "Docs site — ghost@example.com is not in Slack" in text
+    assert "Orphan — no primary contact" in text
+    assert "Billing API" not in text
+
+
+async def test_deactivated_contacts_are_flagged_on_the_card(sender, directory):
+    answer = await sender.command("search", command="/whoowns")
+    assert ":warning: deactivated" in answer.text and "Ownership may be stale" in answer.text
+
+
+async def test_owners_change_entries_and_each_change_is_recorded(sender, directory, engine, herald):
+    herald.settings = dataclasses.replace(herald.settings, admins=frozenset({"U0ADMIN"}))
+    answer = await sender.command("set billing api backup <@U0CAROL|carol>", command="/whoowns")
+    assert "*Backup*\\n<@U0CAROL>" in answer.text
+    await sender.command("set billing api escalation page the payments on-call", command="/whoowns")
+    with Session(engine) as session:
+        changes = session.exec(select(OwnershipChange).order_by(OwnershipChange.id)).all()
+    assert [(c.actor_id, c.field, c.old_value, c.new_value) for c in changes] == [
+        ("U0ANN", "backup", "U0BOB", "U0CAROL"),
+        ("U0ANN", "escalation", None, "page the payments on-call"),
+    ]
+
+
+async def test_a_non_owners_change_is_refused_and_changes_nothing(sender, directory, engine, herald):
+    herald.settings = dataclasses.replace(herald.settings, admins=frozenset({"U0ADMIN"}))
+    answer = await sender.command("set billing api primary <@U0EVE|eve>", command="/whoowns", user="U0EVE")
+    assert "Only the owners of “Billing API” or a Herald admin can change it" in answer.text
+    with Session(engine) as session:
+        assert session.exec(select(OwnershipChange)).all() == []
+        billing = session.exec(select(Component).where(Component.key == "billing-api")).one()
+        assert billing.primary_contact_id == contact(session, "U0ANN").id
+
+
+async def test_mention_in_a_channel_is_answered_in_its_thread(sender, directory, slack):
+    answer = await sender.event("slack/event_callback.app_mention.json",
+                                {"text": "<@UHERALDBOT> who owns billing?", "channel": "C0GENERAL",
+                                 "ts": "1700000001.000100", "user": "U0BOB"}, event_id="Ev0MENTION")
+    assert answer.status == 200
+    await sender.settle()
+    [reply] = slack.messages["C0GENERAL"]
+    assert reply["thread_ts"] == "1700000001.000100"
+    assert reply["blocks"][0]["text"]["text"] == "Billing API"
+
+
+async def test_a_retried_event_is_answered_once(sender, directory, slack):
+    event = {"text": "<@UHERALDBOT> who owns billing?", "channel": "C0GENERAL", "ts": "1700000002.000100"}
+    await sender.event("slack/event_callback.app_mention.json", event, event_id="Ev0RETRY")
+    again = await sender.event("slack/event_callback.app_mention.json", event, event_id="Ev0RETRY", retry_num=1)
+    assert again.status == 200
+    await sender.settle()
+    assert len(slack.messages["C0GENERAL"]) == 1
+
+
+async def test_a_question_in_a_dm_is_answered_there(sender, directory, slack):
+    await sender.event("slack/event_callback.message.im.json",
+                       {"text": "who owns invoices", "channel": "D0ANN", "user": "U0ANN"}, event_id="Ev0DM")
+    await sender.settle()
+    [reply] = slack.messages["D0ANN"]
+    assert reply["blocks"][0]["text"]["text"] == "Billing API"
+
+
+async def test_a_dm_that_is_not_a_question_gets_help(sender, directory, slack):
+    await sender.event("slack/event_callback.message.im.json",
+                       {"text": "hello", "channel": "D0ANN", "user": "U0ANN"}, event_id="Ev0HELLO")
+    await sender.settle()
+    [reply] = slack.messages["D0ANN"]
+    assert "/whoowns billing" in reply["text"]
