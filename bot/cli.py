@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import logging
 import sys
+from pathlib import Path
 
 from aiohttp import web
 
@@ -41,6 +42,12 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("console", help="a local REPL: type /launch commands, read the replies")
     seed = commands.add_parser("seed", help="load data into the store")
     seed.add_argument("--demo", action="store_true", required=True, help="the demo launches")
+    importing = commands.add_parser("import", help="import data from files teams already keep")
+    what = importing.add_subparsers(dest="what", required=True)
+    owners = what.add_parser("owners", help="owners files: Herald YAML/CSV, CODEOWNERS, Backstage catalog-info.yaml")
+    owners.add_argument("paths", nargs="+", type=Path, help="files or folders")
+    owners.add_argument("--skip-invalid", action="store_true", help="import the valid rows even if some are not")
+    owners.add_argument("--prune", action="store_true", help="remove imported entries no longer in the files")
     return parser
 
 
@@ -113,6 +120,53 @@ def _seed(herald) -> int:
         return seed_demo(session, today=herald.today())
 
 
+def _import_owners(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.owner_files import read_owner_files
+    from bot.owner_import import ImportRejected, cached_people, contact_refs, import_owners
+
+    missing = [str(path) for path in args.paths if not path.exists()]
+    if missing:
+        print(f"herald: no such file or folder: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    migrate(settings.database_url)
+    engine = make_engine(settings.database_url)
+    batch = read_owner_files(args.paths)
+    with session_scope(engine) as session:
+        wanted = contact_refs(batch) - cached_people(session, contact_refs(batch))
+    people = asyncio.run(_find_people(settings, wanted))
+    try:
+        with session_scope(engine) as session:
+            report = import_owners(session, batch, people=people, skip_invalid=args.skip_invalid,
+                                   prune=args.prune, progress=_progress_bar)
+    except ImportRejected as rejected:
+        print(f"herald: {rejected}", file=sys.stderr)
+        return 1
+    for problem in report.skipped:
+        print(f"skipped {problem}", file=sys.stderr)
+    print(f"herald: {report.created} added, {report.updated} updated, {report.unchanged} unchanged, "
+          f"{report.pruned} removed; {report.teams} teams; {len(report.unresolved)} contacts not found in Slack")
+    return 0
+
+
+async def _find_people(settings: Settings, refs: set[str]) -> dict:
+    """Contacts matched to Slack users; without a bot token only literal user IDs can be."""
+    from bot.app import make_client
+    from bot.slack_people import USER_ID, Person, resolve_people
+
+    if not settings.bot_token:
+        print("herald: SLACK_BOT_TOKEN is not set, so e-mails and @handles stay unresolved", file=sys.stderr)
+        return {ref: Person(ref, ref, False) for ref in refs if USER_ID.fullmatch(ref)}
+    return await resolve_people(make_client(settings), refs) if refs else {}
+
+
+def _progress_bar(done: int, total: int) -> None:
+    if not sys.stderr.isatty():
+        return
+    filled = 30 * done // max(total, 1)
+    end = "\n" if done == total else ""
+    print(f"\rimporting [{'#' * filled}{'.' * (30 - filled)}] {done:,}/{total:,}", end=end, file=sys.stderr, flush=True)
+
+
 def _safe_url(url: str) -> str:
     """The URL without a password, for messages."""
     from sqlalchemy.engine import make_url
@@ -126,6 +180,7 @@ COMMANDS = {
     "socket": _socket,
     "console": _console,
     "seed": _seed_command,
+    "import": _import_owners,
 }
 
 if __name__ == "__main__":

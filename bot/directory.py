@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, or_, select
 
@@ -12,7 +13,9 @@ from bot.directory_index import DirectoryIndex, Match
 from bot.errors import InvalidInput, NotAllowed
 from bot.matching import slugify
 from bot.models import Component, Contact, OwnershipChange, Team, TeamMember, utcnow
+from bot.slack_people import Person
 
+RECHECK_AFTER = timedelta(days=1)
 CONFIDENT = 85  # a best match scoring this much is the answer; below, the user picks
 SETTABLE = ("team", "primary", "backup", "channel", "escalation")
 USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
@@ -174,6 +177,24 @@ def claim(session: Session, *, name: str, actor_id: str) -> Card:
                                 new_value=actor_id))
     session.flush()
     return card(session, component.id)
+
+
+def contacts_to_recheck(session: Session, slack_user_ids: Collection[str], *, now: datetime) -> set[str]:
+    """Of these users, the ones whose Slack status Herald has not checked for a day."""
+    rows = session.exec(select(Contact.slack_user_id, Contact.checked_at).where(
+        col(Contact.slack_user_id).in_(slack_user_ids))).all()
+    return {user_id for user_id, checked in rows if checked is None or now - checked > RECHECK_AFTER}
+
+
+def record_slack_status(session: Session, people: dict[str, Person], *, now: datetime) -> int:
+    """Store who is deactivated now; return how many contacts changed."""
+    changed = 0
+    for contact in session.exec(select(Contact).where(col(Contact.slack_user_id).in_(people))).all():
+        person = people[contact.slack_user_id]
+        changed += contact.deactivated != person.deactivated
+        contact.deactivated, contact.display_name, contact.checked_at = person.deactivated, person.display_name, now
+        session.add(contact)
+    return changed
 
 
 def contact_for_user(session: Session, slack_user_id: str) -> Contact:

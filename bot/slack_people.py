@@ -42,10 +42,10 @@ async def resolve_people(client: AsyncWebClient, refs: set[str]) -> dict[str, Pe
     return found
 
 
-async def refresh_people(client: AsyncWebClient, user_ids: set[str]) -> dict[str, Person]:
-    """Current state (deactivated or not) of the given users."""
+async def refresh_people(client: AsyncWebClient) -> dict[str, Person]:
+    """Every person in the workspace by user ID, with whether their account is deactivated."""
     by_id, _, _ = await _workspace_users(client)
-    return {user_id: by_id[user_id] for user_id in user_ids if user_id in by_id}
+    return by_id
 
 
 async def _workspace_users(client: AsyncWebClient) -> tuple[dict[str, Person], dict[str, Person], dict[str, Person]]:
@@ -56,7 +56,7 @@ async def _workspace_users(client: AsyncWebClient) -> tuple[dict[str, Person], d
         for user in page["members"]:
             if user.get("is_bot") or user.get("id") == "USLACKBOT":
                 continue
-            person = _person(user)
+            person = person_from(user)
             by_id[user["id"]] = person
             profile = user.get("profile", {})
             if profile.get("email"):
@@ -74,10 +74,11 @@ async def _lookup_email(client: AsyncWebClient, email: str) -> Person | None:
         if error.response.get("error") == "users_not_found":
             return None
         raise
-    return _person(response["user"])
+    return person_from(response["user"])
 
 
-def _person(user: dict) -> Person:
+def person_from(user: dict) -> Person:
+    """A Slack user object (users.info, users.list) as a Person."""
     profile = user.get("profile", {})
     name = profile.get("display_name") or user.get("real_name") or user.get("name") or user["id"]
     return Person(user["id"], name, bool(user.get("deleted")))

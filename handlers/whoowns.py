@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import TYPE_CHECKING
 
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
 
 from bot import directory
 from bot.db import session_scope
 from bot.errors import HeraldError, InvalidInput
 from bot.ids import ActionId
 from bot.render import Message, slack_unescape
+from bot.slack_people import person_from, refresh_people
 from handlers.command_text import USER_MENTION, plain_id, split_words, text_of
 from handlers.replies import answers_errors, error_message
 
@@ -34,11 +37,44 @@ def register(app: AsyncApp) -> None:
 
 
 @answers_errors
-async def whoowns_command(ack, command: dict, context: dict) -> None:
+async def whoowns_command(ack, command: dict, respond, context: dict) -> None:
     herald: Herald = context["herald"]
     words, share = split_words(command.get("text") or "")
     message = answer(herald, words, actor_id=command["user_id"])
     await ack(response_type="in_channel" if share else "ephemeral", **message)
+    if words == ["stale"]:
+        herald.background.spawn(_recheck_everyone(herald, respond))
+    elif shown := _contacts_shown(message):
+        herald.background.spawn(_recheck(herald, shown))
+
+
+def _contacts_shown(message: Message) -> set[str]:
+    return set(re.findall(r"<@([UW][A-Z0-9]+)>", json.dumps(message.get("blocks", []))))
+
+
+async def _recheck(herald: Herald, user_ids: set[str]) -> None:
+    """Ask Slack whether the people just shown still have accounts, at most once a day each."""
+    now = herald.clock()
+    with session_scope(herald.engine) as session:
+        due = directory.contacts_to_recheck(session, user_ids, now=now)
+    people = {}
+    for user_id in due:
+        try:
+            user = (await herald.slack.users_info(user=user_id))["user"]
+        except SlackApiError:
+            continue  # an unknown or inaccessible user stays as it was
+        people[user_id] = person_from(user)
+    with session_scope(herald.engine) as session:
+        directory.record_slack_status(session, people, now=now)
+
+
+async def _recheck_everyone(herald: Herald, respond) -> None:
+    """Refresh every contact from users.list; if the gaps changed, replace the answer just given."""
+    people = await refresh_people(herald.slack)
+    with session_scope(herald.engine) as session:
+        changed = directory.record_slack_status(session, people, now=herald.clock())
+    if changed:
+        await respond(replace_original=True, **answer(herald, ["stale"], actor_id=""))
 
 
 async def asked_in_channel(event: dict, context: dict) -> None:

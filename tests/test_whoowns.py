@@ -148,3 +148,25 @@ async def test_a_dm_that_is_not_a_question_gets_help(sender, directory, slack):
     await sender.settle()
     [reply] = slack.messages["D0ANN"]
     assert "/whoowns billing" in reply["text"]
+
+
+async def test_after_answering_herald_checks_the_contacts_shown_are_still_in_slack(sender, directory, slack):
+    slack.add_user("U0BOB", "bob", deleted=True)
+    first = await sender.command("billing api", command="/whoowns")
+    assert ":warning: deactivated" not in first.text  # the answer is not held up by Slack calls
+    await sender.settle()
+    assert {call.args["user"] for call in slack.calls_to("users.info")} == {"U0ANN", "U0BOB"}
+    second = await sender.command("billing api", command="/whoowns")
+    assert "<@U0BOB> :warning: deactivated" in second.text
+    await sender.settle()
+    assert len(slack.calls_to("users.info")) == 2  # checked at most once a day
+
+
+async def test_stale_rechecks_everyone_and_replaces_its_answer_when_someone_left(sender, directory, slack):
+    slack.add_user("U0ANN", "ann", deleted=True)
+    answer = await sender.command("stale", command="/whoowns")
+    assert "Ownership gaps (3)" in answer.text
+    await sender.settle()
+    [updated] = slack.response_url_posts_to("command")
+    assert updated["replace_original"] is True
+    assert "Ownership gaps (5)" in updated["text"]
