@@ -56,15 +56,17 @@ def make_herald(
     return Herald(settings, engine, renderer, slack or make_client(settings), clock)
 
 
-def make_client(settings: Settings) -> AsyncWebClient:
-    """A Web API client that waits out 429s (Retry-After) and retries dropped connections."""
+def make_client(settings: Settings, *, retry_connections: bool = True) -> AsyncWebClient:
+    """A Web API client that waits out 429s (Retry-After) and, unless told not to, retries dropped connections.
+
+    The release outbox turns connection retries off: a post whose answer was lost may have landed,
+    so it is looked for in the channel before being sent again.
+    """
+    handlers = [AsyncConnectionErrorRetryHandler(max_retry_count=2)] if retry_connections else []
     return AsyncWebClient(
         token=settings.bot_token,
         base_url=settings.slack_api_url,
-        retry_handlers=[
-            AsyncConnectionErrorRetryHandler(max_retry_count=2),
-            AsyncRateLimitErrorRetryHandler(max_retry_count=5),
-        ],
+        retry_handlers=[*handlers, AsyncRateLimitErrorRetryHandler(max_retry_count=5)],
     )
 
 

@@ -11,7 +11,7 @@ from sqlmodel import Session, col, delete, select
 from bot.errors import HeraldError
 from bot.matching import slugify
 from bot.models import Component, Contact, Team, TeamMember, utcnow
-from bot.owner_records import ComponentRecord, OwnerFile, Problem, TeamRecord
+from bot.owner_records import ComponentRecord, OwnerFile, Problem, TeamRecord, component_key
 from bot.slack_people import Person, normalize_ref
 
 Progress = Callable[[int, int], None]
@@ -68,7 +68,7 @@ def import_owners(
     seen: set[str] = set()
     total = len(batch.components)
     for done, record in enumerate(batch.components, start=1):
-        key = slugify(record.name)
+        key = component_key(record.name, record.kind)
         seen.add(key)
         _upsert_component(session, existing.get(key), key, record, teams, contacts, report)
         if progress and (done % 500 == 0 or done == total):

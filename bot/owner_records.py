@@ -8,6 +8,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from bot.matching import slugify
+
+PATH_KIND = "path"
+MAX_NAME_LENGTH = 80
+MAX_PATH_LENGTH = 200
+
+
+def component_key(name: str, kind: str) -> str:
+    """How the directory keys an entry: names by slug; paths (CODEOWNERS patterns) exactly as written,
+    since `/lib/_stream*` and `/lib/stream/*` are different paths with different owners."""
+    return name if kind == PATH_KIND else slugify(name)
+
 
 @dataclass(frozen=True)
 class Source:

@@ -60,6 +60,7 @@ class FakeSlack:
         self.response_url_posts: list[dict[str, Any]] = []
         self._response_posts_by_name: list[tuple[str, dict[str, Any]]] = []
         self._rate_limits: dict[str, deque[int]] = {}
+        self._lost_answers: dict[str, int] = {}
         self._failures: dict[str, deque[str]] = {}
         self._seq = 0
         self._runner: web.AppRunner | None = None
@@ -132,6 +133,10 @@ class FakeSlack:
         """Next `times` calls get HTTP 429 + Retry-After; they land in `rate_limited_calls`, not `calls`."""
         self._rate_limits.setdefault(method, deque()).extend([retry_after] * times)
 
+    def lose_answers(self, method: str, *, times: int = 1) -> None:
+        """The next `times` calls to method take effect, but the connection drops before the answer."""
+        self._lost_answers[method] = times
+
     def fail(self, method: str, error: str, *, times: int = 1) -> None:
         """Next `times` (authenticated) calls answer 200 {"ok": false, "error": error}."""
         self._failures.setdefault(method, deque()).extend([error] * times)
@@ -172,7 +177,11 @@ class FakeSlack:
             if queue := self._failures.get(method):
                 raise SlackError(queue.popleft())
             handler = getattr(self, "_m_" + method.replace(".", "_"), None)  # e.g. _m_chat_postMessage
-            return web.json_response({"ok": True, **(handler(args) if handler else {})})
+            response = web.json_response({"ok": True, **(handler(args) if handler else {})})
+            if self._lost_answers.get(method):
+                self._lost_answers[method] -= 1
+                request.transport.close()  # done, but the caller never hears back: a crash mid-call
+            return response
         except SlackError as e:
             return web.json_response({"ok": False, "error": str(e)})
 

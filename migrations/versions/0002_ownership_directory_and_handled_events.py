@@ -52,8 +52,8 @@ def upgrade() -> None:
 
     op.create_table('component',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('key', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
-    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('key', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
     sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
     sa.Column('description', sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=True),
     sa.Column('aliases', sa.JSON(), nullable=False),

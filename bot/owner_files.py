@@ -1,0 +1,477 @@
+"""Reading owners files into owner records, with every problem reported as `file:line: message`.
+
+Four formats are read, told apart by file name or, failing that, by content:
+
+**Herald YAML** (`.yaml`/`.yml`): one mapping with a `teams:` list, a `components:` list, or both.
+
+    teams:
+      - name: payments                # required, at most 80 characters
+        display_name: Payments squad
+        channel: "#payments"          # "#name" or a channel ID (C…/G…)
+        slack_group: payments-oncall  # user group handle or ID
+        escalation: https://example.pagerduty.com/escalation_policies/P1  # text or a link
+        members: [ava@example.com, "@ben", U0CHIARA]
+    components:
+      - name: checkout-api            # required, at most 80 characters, unique across the batch
+        kind: service                 # free text; "component" when left out
+        description: Takes the money
+        aliases: [checkout, pay]      # a list, or text separated by commas
+        tags: [tier-1, payments]      # a list, or text separated by commas
+        team: payments                # a team's name
+        primary: ava@example.com      # contacts: e-mail, "@handle", Slack user ID (U…/W…)
+        backup: "@ben"                #   or a Backstage reference such as "user:ben"
+        channel: "#payments"
+        escalation: "Page payments-oncall, then #incidents"
+        runbook: https://wiki.example.com/runbooks/checkout   # http(s) URLs
+        repo: https://github.com/example/checkout
+
+Quote values that start with `#` or `@` or hold ` #`: unquoted, `#payments` and everything after
+` #` is a YAML comment, and `@ben` is a syntax error. Unknown keys are reported, not dropped.
+
+**Herald CSV** (`.csv`): a header row, then one component per row. Columns are the component keys
+above in any order; only `name` is required; `aliases` and `tags` are separated by `;`.
+
+**GitHub CODEOWNERS** (named `CODEOWNERS` or `*.CODEOWNERS`, or lines of `pattern @owner…`):
+each owned pattern becomes a component of kind `path` named after the pattern; its first
+`@org/team` is the team, its first and second people (`@user` or e-mail) are primary and backup.
+Each `@org/team` also becomes a team. As in GitHub the last line for a pattern wins, and a pattern
+with no owners un-owns it.
+
+**Backstage catalog** (YAML documents with `apiVersion: backstage.io/…`): Component, System, API,
+Resource and Domain entities become components (kind in lower case, `metadata.title` as an alias);
+`spec.owner` names the team, or the primary contact when it is a User; Groups become teams, and
+Users join the teams in their `spec.memberOf` by e-mail. A link titled or addressed like a runbook
+is the runbook; the `github.com/project-slug` annotation, else the first other link, is the repo.
+Annotations `slack.com/channel`, `pagerduty.com/service-id` and `opsgenie.com/…` give the channel
+and escalation. Locations are followed to the files they name; missing files are skipped.
+
+Entries with a problem are left out of the result, and every problem is listed.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+
+from bot.owner_records import (
+    MAX_NAME_LENGTH,
+    MAX_PATH_LENGTH,
+    PATH_KIND,
+    ComponentRecord,
+    OwnerFile,
+    Problem,
+    Source,
+    TeamRecord,
+    component_key,
+)
+
+COMPONENT_KEYS = ("name", "kind", "description", "aliases", "tags", "team", "primary", "backup", "channel",
+                  "escalation", "runbook", "repo")
+TEAM_KEYS = ("name", "display_name", "channel", "slack_group", "escalation", "members")
+LIST_KEYS = frozenset({"aliases", "tags", "members"})
+BACKSTAGE_COMPONENT_KINDS = frozenset({"Component", "System", "API", "Resource", "Domain"})
+NOT_RECOGNISED = "not an owners file: expected Herald YAML or CSV, CODEOWNERS, or a Backstage catalog"
+
+EMAIL = r"[^@\s]+@[^@\s]+\.[^@\s]+"
+TEAM_HANDLE = re.compile(r"@[^/\s]+/\S+")
+OWNER = re.compile(rf"@\S+|{EMAIL}")  # what may follow a pattern in CODEOWNERS
+CONTACT = (re.compile(rf"{EMAIL}|@[\w.-]+|[UW][A-Z0-9]{{2,}}|user:([\w.-]+/)?[\w.-]+"),  # IDs as slack_people reads them
+           "an e-mail, @handle, Slack user ID or Backstage user: reference")
+CHANNEL = (re.compile(r"#[^\s#@<>]{1,80}|[CG][A-Z0-9]{2,}"), "a #name or a channel ID")
+URL = (re.compile(r"https?://[^\s/?#]+\S*", re.IGNORECASE), "an http(s) URL")
+Record = TypeVar("Record", TeamRecord, ComponentRecord)
+RULES = {"primary": CONTACT, "backup": CONTACT, "channel": CHANNEL, "members": CONTACT, "runbook": URL, "repo": URL}
+
+
+class _Invalid(ValueError):
+    """An entry that cannot become a record; the message says why."""
+
+
+def read_owner_files(paths: list[Path]) -> OwnerFile:
+    """Everything the files say, checked as one batch: names must be unique across all of them."""
+    batch = _Batch()
+    for path in _expand(paths):
+        batch.read(path)
+    return batch.finish()
+
+
+def read_owner_file(path: Path) -> OwnerFile:
+    """One file, with the files its Backstage Locations name."""
+    return read_owner_files([path])
+
+
+def _expand(paths: list[Path]) -> Iterator[Path]:
+    """The given files, and in given directories every file whose name says it may hold owners."""
+    for path in paths:
+        if not path.is_dir():
+            yield path
+            continue
+        for root, directories, files in os.walk(path):
+            directories[:] = sorted(name for name in directories if name != ".git")
+            for name in sorted(files):
+                if name.lower().endswith((".yaml", ".yml", ".csv")) or _is_codeowners_name(name):
+                    yield Path(root, name)
+
+
+def _is_codeowners_name(name: str) -> bool:
+    return name == "CODEOWNERS" or name.endswith(".CODEOWNERS")
+
+
+def _problem(path: Path, line: int, message: str) -> Problem:
+    return Problem(Source(str(path), line), message)
+
+
+@dataclass
+class _Batch:
+    """Files read so far. Backstage users are kept apart: who a bare owner name or a `memberOf`
+    means is only known once every file of the batch has been read."""
+
+    found: OwnerFile = field(default_factory=OwnerFile)
+    seen: set[Path] = field(default_factory=set)
+    users: dict[str, str] = field(default_factory=dict)  # Backstage user name -> contact reference
+    memberships: list[tuple[str, str]] = field(default_factory=list)  # (team name, contact reference)
+    bare_owners: list[ComponentRecord] = field(default_factory=list)  # group or user: settled at the end
+
+    def read(self, path: Path) -> None:
+        if (key := path.resolve()) in self.seen:
+            return
+        self.seen.add(key)
+        try:
+            text = path.read_bytes().decode("utf-8-sig")  # utf-8-sig: spreadsheets write a BOM
+        except OSError as error:
+            self.found.problems.append(_problem(path, 1, f"cannot read the file: {error.strerror}"))
+            return
+        except UnicodeDecodeError as error:
+            self.found.problems.append(_problem(path, error.object[: error.start].count(b"\n") + 1, "not UTF-8 text"))
+            return
+        if path.suffix.lower() == ".csv":
+            self.found.extend(_read_csv(path, text))
+        elif _is_codeowners(path, text):
+            self.found.extend(_read_codeowners(path, text))
+        else:
+            self.read_yaml(path, text)
+
+    def read_yaml(self, path: Path, text: str) -> None:
+        try:
+            documents = [node for node in yaml.compose_all(text, Loader=yaml.SafeLoader) if node is not None]
+        except yaml.YAMLError as error:
+            mark, problem = getattr(error, "problem_mark", None), getattr(error, "problem", None) or error
+            self.found.problems.append(_problem(path, mark.line + 1 if mark else 1, f"not valid YAML: {problem}"))
+            return
+        if entities := [node for node in documents if _is_backstage(node)]:
+            for node in entities:
+                self.read_entity(path, _plain(node), Source(str(path), node.start_mark.line + 1))
+        elif len(documents) == 1 and _is_herald_yaml(documents[0]):
+            self.found.extend(_read_herald_yaml(path, documents[0], text.splitlines()))
+        else:
+            self.found.problems.append(_problem(path, 1, NOT_RECOGNISED))
+
+    def read_entity(self, path: Path, entity: dict[str, Any], source: Source) -> None:
+        kind, metadata, spec = entity.get("kind"), _mapping(entity.get("metadata")), _mapping(entity.get("spec"))
+        try:
+            if kind in BACKSTAGE_COMPONENT_KINDS:
+                self.found.components.append(self.owned(_backstage_component(kind, metadata, source), spec))
+            elif kind == "Group":
+                self.found.teams.append(_backstage_team(metadata, spec, source))
+        except _Invalid as error:
+            self.found.problems.append(Problem(source, str(error)))
+        if kind == "User" and isinstance(metadata.get("name"), str):
+            self.add_user(metadata["name"], spec)
+        elif kind == "Location":
+            self.follow(path, spec)
+
+    def owned(self, component: ComponentRecord, spec: dict[str, Any]) -> ComponentRecord:
+        owner_kind, owner = _entity_ref(_text(spec.get("owner"), "spec.owner"))
+        if owner_kind == "user":
+            component.primary = f"user:{owner}"
+        else:
+            component.team = owner
+        if owner and owner_kind is None:
+            self.bare_owners.append(component)
+        return component
+
+    def add_user(self, name: str, spec: dict[str, Any]) -> None:
+        email = _mapping(spec.get("profile")).get("email")
+        self.users[name] = email if isinstance(email, str) else f"@{name}"
+        for team in spec.get("memberOf") or []:
+            self.memberships.append((_entity_ref(str(team))[1], self.users[name]))
+
+    def follow(self, location: Path, spec: dict[str, Any]) -> None:
+        """Read the files a Location names; real catalogs, like the fixtures, name some that are gone."""
+        for target in [spec.get("target"), *(spec.get("targets") or [])]:
+            if isinstance(target, str) and "://" not in target and not Path(target).is_absolute():
+                path = Path(os.path.normpath(location.parent / target))
+                if path.is_file():
+                    self.read(path)
+
+    def finish(self) -> OwnerFile:
+        self.settle_backstage_people()
+        return _checked(self.found)
+
+    def settle_backstage_people(self) -> None:
+        """A bare owner is a group unless only a User has that name; users become their e-mails."""
+        groups = {team.name for team in self.found.teams}
+        for component in self.bare_owners:
+            if component.team in self.users and component.team not in groups:
+                component.primary, component.team = f"user:{component.team}", None
+        for component in self.found.components:
+            component.primary, component.backup = self.contact(component.primary), self.contact(component.backup)
+        teams = {team.name: team for team in self.found.teams}
+        for team in teams.values():
+            team.members = [self.contact(member) for member in team.members]
+        for team_name, contact in self.memberships:
+            if team_name in teams and contact not in teams[team_name].members:
+                teams[team_name].members.append(contact)
+
+    def contact(self, ref: str | None) -> str | None:
+        if ref and ref.startswith("user:"):
+            return self.users.get(_entity_ref(ref)[1], ref)
+        return ref
+
+
+def _is_codeowners(path: Path, text: str) -> bool:
+    """By name, or by content when every rule line reads `pattern @owner…` and some have owners."""
+    if _is_codeowners_name(path.name):
+        return True
+    if path.suffix.lower() in (".yaml", ".yml"):
+        return False
+    rules = [owners for _line, _pattern, owners in _codeowners_rules(text)]
+    return any(rules) and all(OWNER.fullmatch(owner) for owners in rules for owner in owners)
+
+
+def _codeowners_rules(text: str) -> Iterator[tuple[int, str, list[str]]]:
+    """(line number, pattern, owners) for each line that is not blank or a comment."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        words = re.sub(r"(^|\s)#.*", "", line).split()
+        if words:
+            yield number, words[0], words[1:]
+
+
+def _read_codeowners(path: Path, text: str) -> OwnerFile:
+    """Each owned pattern is a component. As in GitHub, a later line for the same pattern replaces
+    an earlier one, and a line without owners un-owns the pattern."""
+    components: dict[str, ComponentRecord] = {}
+    teams: dict[str, TeamRecord] = {}
+    for number, pattern, owners in _codeowners_rules(text):
+        source = Source(str(path), number)
+        components.pop(pattern, None)
+        for owner in filter(TEAM_HANDLE.fullmatch, owners):
+            teams.setdefault(owner, TeamRecord(name=owner, source=source))
+        if owners:
+            components[pattern] = _path_component(pattern, owners, source)
+    return OwnerFile(teams=list(teams.values()), components=list(components.values()))
+
+
+def _path_component(pattern: str, owners: list[str], source: Source) -> ComponentRecord:
+    teams = [owner for owner in owners if TEAM_HANDLE.fullmatch(owner)]
+    people = [owner for owner in owners if owner not in teams]
+    return ComponentRecord(name=pattern, source=source, kind=PATH_KIND, team=next(iter(teams), None),
+                           primary=next(iter(people), None), backup=people[1] if len(people) > 1 else None)
+
+
+def _read_csv(path: Path, text: str) -> OwnerFile:
+    """The rows of a valid file; of a broken one, as of broken YAML, only where it breaks."""
+    found = OwnerFile()
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        _read_csv_rows(path, reader, found)
+    except csv.Error as error:
+        return OwnerFile(problems=[_problem(path, reader.line_num, f"not valid CSV: {error}")])
+    return found
+
+
+def _read_csv_rows(path: Path, reader: Any, found: OwnerFile) -> None:  # reader: what csv.reader returns
+    header = [column.strip().lower() for column in next(reader, [])]
+    if unknown := [column for column in header if column not in COMPONENT_KEYS]:
+        found.problems.append(_problem(path, 1, f"unknown column {', '.join(map(repr, unknown))} "
+                                                f"(known: {', '.join(COMPONENT_KEYS)}); its values are ignored"))
+    if "name" not in header:
+        found.problems.append(_problem(path, 1, "the header row has no name column"))
+        return
+    end = reader.line_num
+    for row in reader:
+        source, end = Source(str(path), end + 1), reader.line_num  # a quoted cell may span lines
+        if not any(cell.strip() for cell in row):
+            continue
+        try:
+            if len(row) > len(header):
+                raise _Invalid(f"the row has {len(row)} values but the header names {len(header)} columns")
+            fields = {column: cell for column, cell in zip(header, row) if column in COMPONENT_KEYS}
+            found.components.append(_record(ComponentRecord, fields, source, separator=";"))
+        except _Invalid as error:
+            found.problems.append(Problem(source, str(error)))
+
+
+def _is_herald_yaml(node: yaml.Node) -> bool:
+    return isinstance(node, yaml.MappingNode) and any(key.value in ("teams", "components") for key, _ in node.value)
+
+
+def _read_herald_yaml(path: Path, root: yaml.MappingNode, lines: list[str]) -> OwnerFile:
+    found = OwnerFile()
+    for key, value in root.value:
+        if key.value not in ("teams", "components"):
+            message = f"unknown key {key.value!r} (expected teams and components)"
+        elif not isinstance(value, yaml.SequenceNode):
+            message = f"{key.value} should be a list"
+        else:
+            _read_yaml_entries(path, value, key.value, lines, found)
+            continue
+        found.problems.append(_problem(path, key.start_mark.line + 1, message))
+    return found
+
+
+def _read_yaml_entries(path: Path, entries: yaml.SequenceNode, section: str, lines: list[str], found: OwnerFile) -> None:
+    build, keys = (TeamRecord, TEAM_KEYS) if section == "teams" else (ComponentRecord, COMPONENT_KEYS)
+    for entry in entries.value:
+        source = Source(str(path), entry.start_mark.line + 1)
+        try:
+            record = _record(build, _entry_fields(entry, keys, lines), source, separator=",")
+        except _Invalid as error:
+            found.problems.append(Problem(source, str(error)))
+        else:
+            (found.teams if build is TeamRecord else found.components).append(record)
+
+
+def _entry_fields(entry: yaml.Node, keys: tuple[str, ...], lines: list[str]) -> dict[str, Any]:
+    if not isinstance(entry, yaml.MappingNode):
+        raise _Invalid("each entry should be a mapping of keys such as name: …")
+    fields = {}
+    for key, value in entry.value:
+        if key.value not in keys:
+            raise _Invalid(f"unknown key {key.value!r} (known: {', '.join(keys)})")
+        if _plain(value) is None and re.match(r"\s*:\s+#", lines[key.end_mark.line][key.end_mark.column:]):
+            raise _Invalid(f"{key.value} is empty: a value starting with # is a YAML comment, so quote it")
+        fields[key.value] = _plain(value)
+    return fields
+
+
+def _record(build: type[Record], fields: dict[str, Any], source: Source, *, separator: str) -> Record:
+    """A TeamRecord or ComponentRecord from the keys of one entry or row; empty values are left out."""
+    name = _text(fields.get("name"), "name")
+    if not name:
+        raise _Invalid(f"{'team' if build is TeamRecord else 'component'} has no name")
+    values = {key: _list(raw, key, separator) if key in LIST_KEYS else _text(raw, key)
+              for key, raw in fields.items() if key != "name"}
+    return build(name=name, source=source, **{key: value for key, value in values.items() if value})
+
+
+def _text(raw: Any, key: str) -> str | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, str):
+        raise _Invalid(f"{key} should be text, not a list or mapping")
+    return raw.strip() or None
+
+
+def _list(raw: Any, key: str, separator: str) -> list[str]:
+    items = raw.split(separator) if isinstance(raw, str) else raw or []
+    if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
+        raise _Invalid(f"{key} should be a list or text separated by {separator!r}")
+    return [item.strip() for item in items if item.strip()]
+
+
+def _plain(node: yaml.Node) -> Any:
+    """The node as dicts, lists and strings: scalars stay as written (`0123` is not a number)."""
+    if isinstance(node, yaml.ScalarNode):
+        return None if node.tag == "tag:yaml.org,2002:null" else node.value
+    if isinstance(node, yaml.SequenceNode):
+        return [_plain(item) for item in node.value]
+    return {key.value if isinstance(key, yaml.ScalarNode) else "": _plain(value) for key, value in node.value}
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _is_backstage(node: yaml.Node) -> bool:
+    return isinstance(node, yaml.MappingNode) and any(
+        key.value == "apiVersion" and str(value.value).startswith("backstage.io/") for key, value in node.value)
+
+
+def _entity_ref(ref: str | None) -> tuple[str | None, str | None]:
+    """`group:ns/x`, `user:x` or bare `x` as (kind or None, name): Herald has no namespaces."""
+    if not ref:
+        return None, None
+    kind, _, name = ref.rpartition(":")
+    return kind.lower() or None, name.rpartition("/")[2]
+
+
+def _backstage_component(kind: str, metadata: dict[str, Any], source: Source) -> ComponentRecord:
+    annotations = _mapping(metadata.get("annotations"))
+    runbook, repo = _backstage_links(metadata.get("links"), annotations)
+    title = _text(metadata.get("title"), "metadata.title")
+    return _record(ComponentRecord, {
+        "name": metadata.get("name"), "kind": kind.lower(), "description": metadata.get("description"),
+        "aliases": [title] if title else [], "tags": metadata.get("tags"), "channel": _slack_channel(annotations),
+        "escalation": _escalation(annotations), "runbook": runbook, "repo": repo,
+    }, source, separator=",")
+
+
+def _backstage_links(links: Any, annotations: dict[str, Any]) -> tuple[str | None, str | None]:
+    """(runbook, repo): a link mentioning a runbook, and the repository or else the first other link."""
+    runbook = repo = None
+    for link in links if isinstance(links, list) else []:
+        url, title = str(_mapping(link).get("url") or ""), str(_mapping(link).get("title") or "")
+        if "runbook" in f"{url} {title}".lower():
+            runbook = runbook or url
+        else:
+            repo = repo or url or None
+    slug = annotations.get("github.com/project-slug")
+    return runbook, f"https://github.com/{slug}" if slug else repo
+
+
+def _slack_channel(annotations: dict[str, Any]) -> str | None:
+    """The annotation is usually a bare channel name; Herald writes channels as `#name`."""
+    channel = str(annotations.get("slack.com/channel") or "")
+    return channel if not channel or CHANNEL[0].fullmatch(channel) else f"#{channel}"
+
+
+def _escalation(annotations: dict[str, Any]) -> str | None:
+    return next((f"{key}: {value}" for key, value in annotations.items()
+                 if key == "pagerduty.com/service-id" or key.startswith("opsgenie.com/")), None)
+
+
+def _backstage_team(metadata: dict[str, Any], spec: dict[str, Any], source: Source) -> TeamRecord:
+    return _record(TeamRecord, {
+        "name": metadata.get("name"), "display_name": _mapping(spec.get("profile")).get("displayName"),
+        "members": [f"user:{_entity_ref(str(member))[1]}" for member in spec.get("members") or []],
+    }, source, separator=",")
+
+
+def _checked(found: OwnerFile) -> OwnerFile:
+    """The records with no problems, and every problem, in file and line order. Names are compared
+    as the directory keys them (`component_key`): two names that would share a key are duplicates."""
+    checked = OwnerFile(problems=list(found.problems))
+    first_by_key: dict[str, ComponentRecord] = {}
+    for record in [*found.teams, *found.components]:
+        problems = _value_problems(record)
+        if isinstance(record, ComponentRecord):
+            first = first_by_key.setdefault(component_key(record.name, record.kind), record)
+            if first is not record:
+                problems.append(f"duplicate component name {record.name!r}: {first.source} names {first.name!r}")
+        checked.problems.extend(Problem(record.source, message) for message in problems)
+        if not problems:
+            (checked.components if isinstance(record, ComponentRecord) else checked.teams).append(record)
+    checked.problems.sort(key=lambda problem: (problem.source.path, problem.source.line))
+    return checked
+
+
+def _value_problems(record: TeamRecord | ComponentRecord) -> list[str]:
+    problems = []
+    limit = MAX_PATH_LENGTH if getattr(record, "kind", None) == PATH_KIND else MAX_NAME_LENGTH
+    if len(record.name) > limit:
+        problems.append(f"name is {len(record.name)} characters long; the limit is {limit}")
+    for key, (pattern, expected) in RULES.items():
+        value = getattr(record, key, None)
+        for item in value if isinstance(value, list) else [value]:
+            if item is not None and not pattern.fullmatch(item):
+                problems.append(f"{key} {item!r} is not {expected}")
+    return problems
