@@ -23,7 +23,7 @@ from bot.handled_events import claim_event
 from bot.models import utcnow
 from bot.render import Renderer
 from bot.settings import Settings
-from handlers import launch, whoowns
+from handlers import launch, releases, whoowns
 
 HERALD_CONTEXT_KEY = "herald"
 
@@ -97,5 +97,6 @@ def create_app(herald: Herald, *, authorize: Callable[..., AuthorizeResult] | No
         await next()
 
     launch.register(app)
+    releases.register(app)
     whoowns.register(app)
     return app

@@ -51,6 +51,13 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _worker(herald):
+    from bot.app import make_client
+    from bot.delivery_worker import DeliveryWorker
+
+    return DeliveryWorker(herald, make_client(herald.settings, retry_connections=False))
+
+
 def _default_command(settings: Settings) -> str:
     if settings.bot_token and settings.app_token:
         return "socket"
@@ -71,7 +78,7 @@ def _serve(settings: Settings, _args: argparse.Namespace) -> int:
     settings.require_http()
     migrate(settings.database_url)
     herald = make_herald(settings, make_engine(settings.database_url))
-    web_app = make_web_app(create_app(herald), herald)
+    web_app = make_web_app(create_app(herald), herald, worker=_worker(herald))
     log.info("Herald is listening on port %s (POST /slack/events)", settings.port)
     web.run_app(web_app, port=settings.port, print=None)
     return 0
@@ -86,7 +93,11 @@ def _socket(settings: Settings, _args: argparse.Namespace) -> int:
 
     async def run() -> None:
         handler = AsyncSocketModeHandler(create_app(herald), settings.app_token)
-        await handler.start_async()
+        worker = asyncio.create_task(_worker(herald).run_forever())
+        try:
+            await handler.start_async()
+        finally:
+            worker.cancel()
 
     asyncio.run(run())
     return 0

@@ -8,7 +8,11 @@ class HeraldError(Exception):
 
 
 class InvalidInput(HeraldError):
-    pass
+    """`field` names the input that was wrong, where a form needs to point at it."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class NotAllowed(HeraldError):

@@ -7,3 +7,21 @@ class ActionId(StrEnum):
     SHOW_LAUNCH = "launch.show"
     SHOW_COMPONENT = "directory.show"
     CLAIM_COMPONENT = "directory.claim"
+    PREVIEW_RELEASE = "release.preview"
+    INPUT = "input"  # the one element of each input block
+
+
+class ViewId(StrEnum):
+    RELEASE_FORM = "release.form"
+
+
+class BlockId(StrEnum):
+    """Inputs of the release form; Slack reports state and errors by these."""
+
+    TITLE = "release.title"
+    NOTES = "release.notes"
+    TAGS = "release.tags"
+    LINK = "release.link"
+    WHEN = "release.when"
+    AT = "release.at"
+    PREVIEW = "release.preview"

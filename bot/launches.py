@@ -89,6 +89,10 @@ class Change:
     launch: Launch
     changes: list[LaunchChange]
 
+    @property
+    def went_live(self) -> bool:
+        return any(c.field == "stage" and c.new_value == Stage.LAUNCHED for c in self.changes)
+
 
 # Reading
 

@@ -37,13 +37,9 @@ each owned pattern becomes a component of kind `path` named after the pattern; i
 Each `@org/team` also becomes a team. As in GitHub the last line for a pattern wins, and a pattern
 with no owners un-owns it.
 
-**Backstage catalog** (YAML documents with `apiVersion: backstage.io/…`): Component, System, API,
-Resource and Domain entities become components (kind in lower case, `metadata.title` as an alias);
-`spec.owner` names the team, or the primary contact when it is a User; Groups become teams, and
-Users join the teams in their `spec.memberOf` by e-mail. A link titled or addressed like a runbook
-is the runbook; the `github.com/project-slug` annotation, else the first other link, is the repo.
-Annotations `slack.com/channel`, `pagerduty.com/service-id` and `opsgenie.com/…` give the channel
-and escalation. Locations are followed to the files they name; missing files are skipped.
+**Backstage catalog** (YAML documents with `apiVersion: backstage.io/…`): entities become
+components and teams as `bot.backstage_catalog` describes; Locations are followed to the files
+they name.
 
 Entries with a problem are left out of the result, and every problem is listed.
 """
@@ -57,10 +53,11 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import yaml
 
+from bot.backstage_catalog import CHANNEL, BackstageCatalog, _Invalid, _record, is_backstage
 from bot.owner_records import (
     MAX_NAME_LENGTH,
     MAX_PATH_LENGTH,
@@ -76,8 +73,6 @@ from bot.owner_records import (
 COMPONENT_KEYS = ("name", "kind", "description", "aliases", "tags", "team", "primary", "backup", "channel",
                   "escalation", "runbook", "repo")
 TEAM_KEYS = ("name", "display_name", "channel", "slack_group", "escalation", "members")
-LIST_KEYS = frozenset({"aliases", "tags", "members"})
-BACKSTAGE_COMPONENT_KINDS = frozenset({"Component", "System", "API", "Resource", "Domain"})
 NOT_RECOGNISED = "not an owners file: expected Herald YAML or CSV, CODEOWNERS, or a Backstage catalog"
 
 EMAIL = r"[^@\s]+@[^@\s]+\.[^@\s]+"
@@ -85,14 +80,8 @@ TEAM_HANDLE = re.compile(r"@[^/\s]+/\S+")
 OWNER = re.compile(rf"@\S+|{EMAIL}")  # what may follow a pattern in CODEOWNERS
 CONTACT = (re.compile(rf"{EMAIL}|@[\w.-]+|[UW][A-Z0-9]{{2,}}|user:([\w.-]+/)?[\w.-]+"),  # IDs as slack_people reads them
            "an e-mail, @handle, Slack user ID or Backstage user: reference")
-CHANNEL = (re.compile(r"#[^\s#@<>]{1,80}|[CG][A-Z0-9]{2,}"), "a #name or a channel ID")
 URL = (re.compile(r"https?://[^\s/?#]+\S*", re.IGNORECASE), "an http(s) URL")
-Record = TypeVar("Record", TeamRecord, ComponentRecord)
 RULES = {"primary": CONTACT, "backup": CONTACT, "channel": CHANNEL, "members": CONTACT, "runbook": URL, "repo": URL}
-
-
-class _Invalid(ValueError):
-    """An entry that cannot become a record; the message says why."""
 
 
 def read_owner_files(paths: list[Path]) -> OwnerFile:
@@ -131,14 +120,11 @@ def _problem(path: Path, line: int, message: str) -> Problem:
 
 @dataclass
 class _Batch:
-    """Files read so far. Backstage users are kept apart: who a bare owner name or a `memberOf`
-    means is only known once every file of the batch has been read."""
+    """Files read so far, and the Backstage people in them: those are settled once all are read."""
 
     found: OwnerFile = field(default_factory=OwnerFile)
     seen: set[Path] = field(default_factory=set)
-    users: dict[str, str] = field(default_factory=dict)  # Backstage user name -> contact reference
-    memberships: list[tuple[str, str]] = field(default_factory=list)  # (team name, contact reference)
-    bare_owners: list[ComponentRecord] = field(default_factory=list)  # group or user: settled at the end
+    backstage: BackstageCatalog = field(default_factory=BackstageCatalog)
 
     def read(self, path: Path) -> None:
         if (key := path.resolve()) in self.seen:
@@ -166,75 +152,19 @@ class _Batch:
             mark, problem = getattr(error, "problem_mark", None), getattr(error, "problem", None) or error
             self.found.problems.append(_problem(path, mark.line + 1 if mark else 1, f"not valid YAML: {problem}"))
             return
-        if entities := [node for node in documents if _is_backstage(node)]:
+        if entities := [node for node in documents if is_backstage(node)]:
             for node in entities:
-                self.read_entity(path, _plain(node), Source(str(path), node.start_mark.line + 1))
+                source = Source(str(path), node.start_mark.line + 1)
+                for location_target in self.backstage.read_entity(_plain(node), source, self.found):
+                    self.read(location_target)
         elif len(documents) == 1 and _is_herald_yaml(documents[0]):
             self.found.extend(_read_herald_yaml(path, documents[0], text.splitlines()))
         else:
             self.found.problems.append(_problem(path, 1, NOT_RECOGNISED))
 
-    def read_entity(self, path: Path, entity: dict[str, Any], source: Source) -> None:
-        kind, metadata, spec = entity.get("kind"), _mapping(entity.get("metadata")), _mapping(entity.get("spec"))
-        try:
-            if kind in BACKSTAGE_COMPONENT_KINDS:
-                self.found.components.append(self.owned(_backstage_component(kind, metadata, source), spec))
-            elif kind == "Group":
-                self.found.teams.append(_backstage_team(metadata, spec, source))
-        except _Invalid as error:
-            self.found.problems.append(Problem(source, str(error)))
-        if kind == "User" and isinstance(metadata.get("name"), str):
-            self.add_user(metadata["name"], spec)
-        elif kind == "Location":
-            self.follow(path, spec)
-
-    def owned(self, component: ComponentRecord, spec: dict[str, Any]) -> ComponentRecord:
-        owner_kind, owner = _entity_ref(_text(spec.get("owner"), "spec.owner"))
-        if owner_kind == "user":
-            component.primary = f"user:{owner}"
-        else:
-            component.team = owner
-        if owner and owner_kind is None:
-            self.bare_owners.append(component)
-        return component
-
-    def add_user(self, name: str, spec: dict[str, Any]) -> None:
-        email = _mapping(spec.get("profile")).get("email")
-        self.users[name] = email if isinstance(email, str) else f"@{name}"
-        for team in spec.get("memberOf") or []:
-            self.memberships.append((_entity_ref(str(team))[1], self.users[name]))
-
-    def follow(self, location: Path, spec: dict[str, Any]) -> None:
-        """Read the files a Location names; real catalogs, like the fixtures, name some that are gone."""
-        for target in [spec.get("target"), *(spec.get("targets") or [])]:
-            if isinstance(target, str) and "://" not in target and not Path(target).is_absolute():
-                path = Path(os.path.normpath(location.parent / target))
-                if path.is_file():
-                    self.read(path)
-
     def finish(self) -> OwnerFile:
-        self.settle_backstage_people()
+        self.backstage.settle(self.found)
         return _checked(self.found)
-
-    def settle_backstage_people(self) -> None:
-        """A bare owner is a group unless only a User has that name; users become their e-mails."""
-        groups = {team.name for team in self.found.teams}
-        for component in self.bare_owners:
-            if component.team in self.users and component.team not in groups:
-                component.primary, component.team = f"user:{component.team}", None
-        for component in self.found.components:
-            component.primary, component.backup = self.contact(component.primary), self.contact(component.backup)
-        teams = {team.name: team for team in self.found.teams}
-        for team in teams.values():
-            team.members = [self.contact(member) for member in team.members]
-        for team_name, contact in self.memberships:
-            if team_name in teams and contact not in teams[team_name].members:
-                teams[team_name].members.append(contact)
-
-    def contact(self, ref: str | None) -> str | None:
-        if ref and ref.startswith("user:"):
-            return self.users.get(_entity_ref(ref)[1], ref)
-        return ref
 
 
 def _is_codeowners(path: Path, text: str) -> bool:
@@ -353,31 +283,6 @@ def _entry_fields(entry: yaml.Node, keys: tuple[str, ...], lines: list[str]) -> 
     return fields
 
 
-def _record(build: type[Record], fields: dict[str, Any], source: Source, *, separator: str) -> Record:
-    """A TeamRecord or ComponentRecord from the keys of one entry or row; empty values are left out."""
-    name = _text(fields.get("name"), "name")
-    if not name:
-        raise _Invalid(f"{'team' if build is TeamRecord else 'component'} has no name")
-    values = {key: _list(raw, key, separator) if key in LIST_KEYS else _text(raw, key)
-              for key, raw in fields.items() if key != "name"}
-    return build(name=name, source=source, **{key: value for key, value in values.items() if value})
-
-
-def _text(raw: Any, key: str) -> str | None:
-    if raw is None:
-        return None
-    if not isinstance(raw, str):
-        raise _Invalid(f"{key} should be text, not a list or mapping")
-    return raw.strip() or None
-
-
-def _list(raw: Any, key: str, separator: str) -> list[str]:
-    items = raw.split(separator) if isinstance(raw, str) else raw or []
-    if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
-        raise _Invalid(f"{key} should be a list or text separated by {separator!r}")
-    return [item.strip() for item in items if item.strip()]
-
-
 def _plain(node: yaml.Node) -> Any:
     """The node as dicts, lists and strings: scalars stay as written (`0123` is not a number)."""
     if isinstance(node, yaml.ScalarNode):
@@ -385,65 +290,6 @@ def _plain(node: yaml.Node) -> Any:
     if isinstance(node, yaml.SequenceNode):
         return [_plain(item) for item in node.value]
     return {key.value if isinstance(key, yaml.ScalarNode) else "": _plain(value) for key, value in node.value}
-
-
-def _mapping(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _is_backstage(node: yaml.Node) -> bool:
-    return isinstance(node, yaml.MappingNode) and any(
-        key.value == "apiVersion" and str(value.value).startswith("backstage.io/") for key, value in node.value)
-
-
-def _entity_ref(ref: str | None) -> tuple[str | None, str | None]:
-    """`group:ns/x`, `user:x` or bare `x` as (kind or None, name): Herald has no namespaces."""
-    if not ref:
-        return None, None
-    kind, _, name = ref.rpartition(":")
-    return kind.lower() or None, name.rpartition("/")[2]
-
-
-def _backstage_component(kind: str, metadata: dict[str, Any], source: Source) -> ComponentRecord:
-    annotations = _mapping(metadata.get("annotations"))
-    runbook, repo = _backstage_links(metadata.get("links"), annotations)
-    title = _text(metadata.get("title"), "metadata.title")
-    return _record(ComponentRecord, {
-        "name": metadata.get("name"), "kind": kind.lower(), "description": metadata.get("description"),
-        "aliases": [title] if title else [], "tags": metadata.get("tags"), "channel": _slack_channel(annotations),
-        "escalation": _escalation(annotations), "runbook": runbook, "repo": repo,
-    }, source, separator=",")
-
-
-def _backstage_links(links: Any, annotations: dict[str, Any]) -> tuple[str | None, str | None]:
-    """(runbook, repo): a link mentioning a runbook, and the repository or else the first other link."""
-    runbook = repo = None
-    for link in links if isinstance(links, list) else []:
-        url, title = str(_mapping(link).get("url") or ""), str(_mapping(link).get("title") or "")
-        if "runbook" in f"{url} {title}".lower():
-            runbook = runbook or url
-        else:
-            repo = repo or url or None
-    slug = annotations.get("github.com/project-slug")
-    return runbook, f"https://github.com/{slug}" if slug else repo
-
-
-def _slack_channel(annotations: dict[str, Any]) -> str | None:
-    """The annotation is usually a bare channel name; Herald writes channels as `#name`."""
-    channel = str(annotations.get("slack.com/channel") or "")
-    return channel if not channel or CHANNEL[0].fullmatch(channel) else f"#{channel}"
-
-
-def _escalation(annotations: dict[str, Any]) -> str | None:
-    return next((f"{key}: {value}" for key, value in annotations.items()
-                 if key == "pagerduty.com/service-id" or key.startswith("opsgenie.com/")), None)
-
-
-def _backstage_team(metadata: dict[str, Any], spec: dict[str, Any], source: Source) -> TeamRecord:
-    return _record(TeamRecord, {
-        "name": metadata.get("name"), "display_name": _mapping(spec.get("profile")).get("displayName"),
-        "members": [f"user:{_entity_ref(str(member))[1]}" for member in spec.get("members") or []],
-    }, source, separator=",")
 
 
 def _checked(found: OwnerFile) -> OwnerFile:

@@ -56,9 +56,9 @@ class Target:
 
 def record_release(session: Session, data: ReleaseInput, *, now: datetime) -> Release:
     """Store a release once (a repeated external id or component+version edits it) and fan it out when due."""
-    _validate(data)
+    validate(data)
     key = slugify(data.component)
-    existing = _existing(session, data, key)
+    existing = find_release(session, data)
     if existing is not None:
         return edit_release(session, existing, data)
     release = Release(
@@ -82,9 +82,17 @@ def record_release(session: Session, data: ReleaseInput, *, now: datetime) -> Re
     return release
 
 
+def announce_launch(session: Session, launch: Launch, *, now: datetime) -> Release:
+    """A launch that goes live is a release of its own; announced once however often it is set live."""
+    return record_release(session, ReleaseInput(
+        component=launch.key, version=now.date().isoformat(), source="launch", title=f"{launch.name} is live",
+        external_id=f"launch:{launch.id}", created_by=launch.owner_id,
+    ), now=now)
+
+
 def edit_release(session: Session, release: Release, data: ReleaseInput) -> Release:
     """Change what a release says; posted announcements are brought up to date by the worker."""
-    _validate(data)
+    validate(data)
     changed = False
     for name, value in (("title", data.title), ("notes", data.notes), ("link", data.link),
                         ("prerelease", data.prerelease)):
@@ -136,6 +144,11 @@ def fan_out(session: Session, release: Release) -> int:
         for channel, subscription in chosen.items()
     )
     return len(chosen)
+
+
+def channels_for(session: Session, release: Release) -> list[str]:
+    """The channels a release goes (or went) to."""
+    return list(session.exec(select(Delivery.channel_id).where(Delivery.release_id == release.id)).all())
 
 
 def due_releases(session: Session, *, now: datetime) -> list[Release]:
@@ -195,11 +208,13 @@ def parse_target(spec: str) -> Target:
     return Target(key)
 
 
-def _existing(session: Session, data: ReleaseInput, key: str) -> Release | None:
+def find_release(session: Session, data: ReleaseInput) -> Release | None:
+    """The release `data` describes again: by its external id, else by component and version."""
     if data.external_id:
         return release_by_external_id(session, data.external_id)
     return session.exec(select(Release).where(
-        Release.component == key, Release.version == data.version.strip(), col(Release.withdrawn).is_(False))).first()
+        Release.component == slugify(data.component), Release.version == data.version.strip(),
+        col(Release.withdrawn).is_(False))).first()
 
 
 def _display_name(session: Session, key: str, typed: str) -> str:
@@ -211,14 +226,17 @@ def _display_name(session: Session, key: str, typed: str) -> str:
     return typed.strip()[:100]
 
 
-def _validate(data: ReleaseInput) -> None:
+def validate(data: ReleaseInput) -> None:
     if not slugify(data.component) or len(data.component) > 100:
-        raise InvalidInput("A release needs the component or launch it belongs to (at most 100 characters).")
+        raise InvalidInput("A release needs the component or launch it belongs to (at most 100 characters).",
+                           field="component")
     if not data.version.strip() or len(data.version) > 100 or any(c.isspace() for c in data.version.strip()):
-        raise InvalidInput(f"“{data.version}” is not a version: give one word, like 1.4.0 or 2026-11.")
+        raise InvalidInput(f"“{data.version}” is not a version: give one word, like 1.4.0 or 2026-11.",
+                           field="version")
     if data.link and not URL.fullmatch(data.link):
-        raise InvalidInput(f"“{data.link}” is not a link: give an http(s) URL.")
+        raise InvalidInput(f"“{data.link}” is not a link: give an http(s) URL.", field="link")
     if len(data.notes) > MAX_NOTES:
-        raise InvalidInput(f"Release notes can be at most {MAX_NOTES:,} characters; these have {len(data.notes):,}.")
+        raise InvalidInput(f"Release notes can be at most {MAX_NOTES:,} characters; these have {len(data.notes):,}.",
+                           field="notes")
     if data.title and len(data.title) > 200:
-        raise InvalidInput("A release title can be at most 200 characters.")
+        raise InvalidInput("A release title can be at most 200 characters.", field="title")

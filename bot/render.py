@@ -18,7 +18,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 from slack_sdk.models.blocks import Block
 
-from bot.ids import ActionId
+from bot.ids import ActionId, BlockId, ViewId
 
 Message = dict[str, Any]
 
@@ -66,22 +66,28 @@ class Renderer:
             plural=plural,
             number=lambda n: f"{n:,}",
         )
-        self.env.globals["ActionId"] = ActionId
+        self.env.globals.update(ActionId=ActionId, BlockId=BlockId, ViewId=ViewId)
 
     def message(self, template: str, *, max_blocks: int = MESSAGE_BLOCKS, **context: Any) -> Message:
         """Render `template` to a message dict with `text` and `blocks`, fitted and validated."""
+        return fit(self._json(template, context), template=template, max_blocks=max_blocks)
+
+    def view(self, template: str, **context: Any) -> dict[str, Any]:
+        """Render a modal or Home tab view: up to 100 blocks, no fallback text."""
+        return fit(self._json(template, context), template=template, max_blocks=VIEW_BLOCKS, needs_text=False)
+
+    def _json(self, template: str, context: dict[str, Any]) -> dict[str, Any]:
         source = self.env.get_template(template).render(**context)
         try:
-            message = json.loads(source)
+            return json.loads(source)
         except json.JSONDecodeError as error:
             raise TemplateError(f"{template} did not render valid JSON: {error}") from error
-        return fit(message, template=template, max_blocks=max_blocks)
 
     def format_when(self, moment: datetime) -> str:
         return moment.astimezone(self.zone).strftime("%a %d %b %Y %H:%M")
 
 
-def fit(message: Message, *, template: str, max_blocks: int) -> Message:
+def fit(message: Message, *, template: str, max_blocks: int, needs_text: bool = True) -> Message:
     """Keep a message inside Slack's limits, visibly: truncated text says so, hidden blocks are counted."""
     blocks = [_fit_block(block) for block in message.get("blocks", [])]
     if len(blocks) > max_blocks:
@@ -89,6 +95,8 @@ def fit(message: Message, *, template: str, max_blocks: int) -> Message:
         blocks = blocks[: max_blocks - 1] + [_context(f"…and {hidden} more not shown.")]
     for block in blocks:
         _validate(block, template)
+    if not needs_text:
+        return {**message, "blocks": blocks}
     text = message.get("text") or ""
     if not text.strip():
         raise TemplateError(f"{template} has no plain-text `text` fallback.")

@@ -28,6 +28,8 @@ class Settings:
     timezone: str = "UTC"
     admins: frozenset[str] = field(default_factory=frozenset)
     templates_override: Path | None = None
+    github_webhook_secret: str | None = None
+    webhook_token: str | None = None
 
     @property
     def template_dirs(self) -> list[Path]:
@@ -66,6 +68,8 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         timezone=_timezone(env.get("HERALD_TIMEZONE", "UTC")),
         admins=_admins(env.get("HERALD_ADMINS", "")),
         templates_override=_templates_dir(env.get("HERALD_TEMPLATES_DIR")),
+        github_webhook_secret=env.get("GITHUB_WEBHOOK_SECRET"),
+        webhook_token=env.get("HERALD_WEBHOOK_TOKEN"),
     )
 
 

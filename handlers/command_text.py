@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
-from bot.render import slack_unescape
+from bot.render import Message, slack_unescape
 
 SHARE_FLAG = "--share"
 USER_MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
@@ -29,3 +31,23 @@ def plain_id(word: str) -> str:
         if found := pattern.match(word):
             return found.group(1)
     return slack_unescape(word)
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """One slash-command call as plain values."""
+
+    subcommand: str
+    words: list[str]
+    user_id: str
+    channel_id: str
+    share: bool
+    trigger_id: str = ""
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What a subcommand answers in the ack (None: nothing, a modal opens) and the slow work after it."""
+
+    message: Message | None
+    after: Callable[[], Awaitable[None]] | None = None

@@ -8,12 +8,21 @@ from typing import TYPE_CHECKING
 
 from slack_bolt.async_app import AsyncApp
 
-from bot import launches
+from bot import launches, releases
 from bot.db import session_scope
 from bot.errors import InvalidInput
 from bot.ids import ActionId
 from bot.render import Message, slack_unescape
-from handlers.command_text import CHANNEL_MENTION, USER_MENTION, plain_id, split_words, text_of
+from handlers.command_text import (
+    CHANNEL_MENTION,
+    USER_MENTION,
+    Invocation,
+    Reply,
+    plain_id,
+    split_words,
+    text_of,
+)
+from handlers import releases as releases_ui
 from handlers.launch_updates import post_launch_update
 from handlers.replies import answers_errors
 
@@ -29,17 +38,6 @@ def register(app: AsyncApp) -> None:
     app.action(re.compile(f"^{re.escape(ActionId.SHOW_LAUNCH)}"))(show_suggested_launch)
 
 
-@dataclass(frozen=True)
-class Invocation:
-    """One `/launch` call as plain values."""
-
-    subcommand: str
-    words: list[str]
-    user_id: str
-    channel_id: str
-    share: bool
-
-
 @answers_errors
 async def launch_command(ack, command: dict, context: dict) -> None:
     herald: Herald = context["herald"]
@@ -49,10 +47,13 @@ async def launch_command(ack, command: dict, context: dict) -> None:
         raise InvalidInput(
             f"I don't know `/launch {call.subcommand}`. Try {', '.join(f'`{name}`' for name in SUBCOMMANDS)}."
         )
-    message, change = subcommand(herald, call)
-    await ack(response_type="in_channel" if call.share else "ephemeral", **message)
-    if change is not None and change.changes and change.launch.channel_id:
-        herald.background.spawn(post_launch_update(herald, change))
+    reply = subcommand(herald, call)
+    if reply.message is None:
+        await ack()
+    else:
+        await ack(response_type="in_channel" if call.share else "ephemeral", **reply.message)
+    if reply.after is not None:
+        herald.background.spawn(reply.after())
 
 
 async def show_suggested_launch(ack, action: dict, respond, context: dict) -> None:
@@ -68,10 +69,8 @@ async def show_suggested_launch(ack, action: dict, respond, context: dict) -> No
 def parse(command: dict) -> Invocation:
     words, share = split_words(command.get("text") or "")
     subcommand = words[0].lower() if words else HELP
-    return Invocation(subcommand, words[1:], command["user_id"], command["channel_id"], share)
-
-
-Reply = tuple[Message, "launches.Change | None"]
+    return Invocation(subcommand, words[1:], command["user_id"], command["channel_id"], share,
+                      command.get("trigger_id", ""))
 
 
 def status(herald: Herald, call: Invocation) -> Reply:
@@ -79,9 +78,9 @@ def status(herald: Herald, call: Invocation) -> Reply:
     with session_scope(herald.engine) as session:
         if not call.words:
             board = launches.board(session)
-            return herald.renderer.message("launch_board.json.j2", board=board, today=today), None
+            return Reply(herald.renderer.message("launch_board.json.j2", board=board, today=today))
         detail = launches.launch_detail(session, text_of(call.words))
-    return herald.renderer.message("launch_card.json.j2", detail=detail, today=today), None
+    return Reply(herald.renderer.message("launch_card.json.j2", detail=detail, today=today))
 
 
 def new(herald: Herald, call: Invocation) -> Reply:
@@ -115,8 +114,7 @@ def new(herald: Herald, call: Invocation) -> Reply:
             today=herald.today(),
         )
         detail = launches.launch_detail(session, launch.key)
-    message = herald.renderer.message("launch_card.json.j2", detail=detail, today=herald.today())
-    return message, None
+    return Reply(herald.renderer.message("launch_card.json.j2", detail=detail, today=herald.today()))
 
 
 def set_field(herald: Herald, call: Invocation) -> Reply:
@@ -138,7 +136,9 @@ def set_field(herald: Herald, call: Invocation) -> Reply:
             admins=herald.settings.admins,
             today=herald.today(),
         )
-    return _changed(herald, change), change
+        if change.went_live:
+            releases.announce_launch(session, change.launch, now=herald.clock())
+    return _changed(herald, change)
 
 
 def check(herald: Herald, call: Invocation, *, done: bool = True) -> Reply:
@@ -155,7 +155,7 @@ def check(herald: Herald, call: Invocation, *, done: bool = True) -> Reply:
             actor_id=call.user_id,
             admins=herald.settings.admins,
         )
-    return _changed(herald, change), change
+    return _changed(herald, change)
 
 
 def uncheck(herald: Herald, call: Invocation) -> Reply:
@@ -170,15 +170,19 @@ def add_item(herald: Herald, call: Invocation) -> Reply:
         change = launches.add_item(
             session, reference=reference, label=text_of(rest), actor_id=call.user_id, admins=herald.settings.admins
         )
-    return _changed(herald, change), change
+    return _changed(herald, change)
 
 
 def help_(herald: Herald, _call: Invocation) -> Reply:
-    return herald.renderer.message("launch_help.json.j2"), None
+    return Reply(herald.renderer.message("launch_help.json.j2"))
 
 
-def _changed(herald: Herald, change: launches.Change) -> Message:
-    return herald.renderer.message("launch_changed.json.j2", change=change, today=herald.today())
+def _changed(herald: Herald, change: launches.Change) -> Reply:
+    """Confirm the change; post it in the launch's channel after the ack."""
+    message = herald.renderer.message("launch_changed.json.j2", change=change, today=herald.today())
+    if not (change.changes and change.launch.channel_id):
+        return Reply(message)
+    return Reply(message, after=lambda: post_launch_update(herald, change))
 
 
 SUBCOMMANDS = {
@@ -188,5 +192,9 @@ SUBCOMMANDS = {
     "check": check,
     "uncheck": uncheck,
     "add-item": add_item,
+    "release": releases_ui.open_release_form,
+    "subscribe": releases_ui.subscribe,
+    "unsubscribe": releases_ui.unsubscribe,
+    "subscriptions": releases_ui.subscriptions,
     HELP: help_,
 }
