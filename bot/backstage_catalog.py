@@ -18,21 +18,23 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import yaml
 
-from bot.owner_records import ComponentRecord, OwnerFile, Problem, Source, TeamRecord
+from bot.owner_records import (
+    CHANNEL,
+    ComponentRecord,
+    InvalidEntry,
+    OwnerFile,
+    Problem,
+    Source,
+    TeamRecord,
+    record_from,
+    text_field,
+)
 
 BACKSTAGE_COMPONENT_KINDS = frozenset({"Component", "System", "API", "Resource", "Domain"})
-LIST_KEYS = frozenset({"aliases", "tags", "members"})
-CHANNEL = (re.compile(r"#[^\s#@<>]{1,80}|[CG][A-Z0-9]{2,}"), "a #name or a channel ID")
-Record = TypeVar("Record", TeamRecord, ComponentRecord)
-
-
-class _Invalid(ValueError):
-    """An entry that cannot become a record; the message says why."""
-
 
 def is_backstage(node: yaml.Node) -> bool:
     return isinstance(node, yaml.MappingNode) and any(
@@ -57,7 +59,7 @@ class BackstageCatalog:
                 found.components.append(self.owned(_backstage_component(kind, metadata, source), spec))
             elif kind == "Group":
                 found.teams.append(_backstage_team(metadata, spec, source))
-        except _Invalid as error:
+        except InvalidEntry as error:
             found.problems.append(Problem(source, str(error)))
         if kind == "User" and isinstance(metadata.get("name"), str):
             self.add_user(metadata["name"], spec)
@@ -66,7 +68,7 @@ class BackstageCatalog:
         return []
 
     def owned(self, component: ComponentRecord, spec: dict[str, Any]) -> ComponentRecord:
-        owner_kind, owner = _entity_ref(_text(spec.get("owner"), "spec.owner"))
+        owner_kind, owner = _entity_ref(text_field(spec.get("owner"), "spec.owner"))
         if owner_kind == "user":
             component.primary = f"user:{owner}"
         else:
@@ -125,8 +127,8 @@ def _entity_ref(ref: str | None) -> tuple[str | None, str | None]:
 def _backstage_component(kind: str, metadata: dict[str, Any], source: Source) -> ComponentRecord:
     annotations = _mapping(metadata.get("annotations"))
     runbook, repo = _backstage_links(metadata.get("links"), annotations)
-    title = _text(metadata.get("title"), "metadata.title")
-    return _record(ComponentRecord, {
+    title = text_field(metadata.get("title"), "metadata.title")
+    return record_from(ComponentRecord, {
         "name": metadata.get("name"), "kind": kind.lower(), "description": metadata.get("description"),
         "aliases": [title] if title else [], "tags": metadata.get("tags"), "channel": _slack_channel(annotations),
         "escalation": _escalation(annotations), "runbook": runbook, "repo": repo,
@@ -158,7 +160,7 @@ def _escalation(annotations: dict[str, Any]) -> str | None:
 
 
 def _backstage_team(metadata: dict[str, Any], spec: dict[str, Any], source: Source) -> TeamRecord:
-    return _record(TeamRecord, {
+    return record_from(TeamRecord, {
         "name": metadata.get("name"), "display_name": _mapping(spec.get("profile")).get("displayName"),
         "members": [f"user:{_entity_ref(str(member))[1]}" for member in spec.get("members") or []],
     }, source, separator=",")
@@ -166,31 +168,3 @@ def _backstage_team(metadata: dict[str, Any], spec: dict[str, Any], source: Sour
 
 def _mapping(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
-
-
-# An entry's fields as a record, for every format: `bot.owner_files` imports these.
-
-
-def _record(build: type[Record], fields: dict[str, Any], source: Source, *, separator: str) -> Record:
-    """A TeamRecord or ComponentRecord from the keys of one entry or row; empty values are left out."""
-    name = _text(fields.get("name"), "name")
-    if not name:
-        raise _Invalid(f"{'team' if build is TeamRecord else 'component'} has no name")
-    values = {key: _list(raw, key, separator) if key in LIST_KEYS else _text(raw, key)
-              for key, raw in fields.items() if key != "name"}
-    return build(name=name, source=source, **{key: value for key, value in values.items() if value})
-
-
-def _text(raw: Any, key: str) -> str | None:
-    if raw is None:
-        return None
-    if not isinstance(raw, str):
-        raise _Invalid(f"{key} should be text, not a list or mapping")
-    return raw.strip() or None
-
-
-def _list(raw: Any, key: str, separator: str) -> list[str]:
-    items = raw.split(separator) if isinstance(raw, str) else raw or []
-    if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
-        raise _Invalid(f"{key} should be a list or text separated by {separator!r}")
-    return [item.strip() for item in items if item.strip()]

@@ -57,8 +57,11 @@ from typing import Any
 
 import yaml
 
-from bot.backstage_catalog import CHANNEL, BackstageCatalog, _Invalid, _record, is_backstage
+from bot.backstage_catalog import BackstageCatalog, is_backstage
 from bot.owner_records import (
+    CHANNEL,
+    InvalidEntry,
+    record_from,
     MAX_NAME_LENGTH,
     MAX_PATH_LENGTH,
     PATH_KIND,
@@ -233,10 +236,10 @@ def _read_csv_rows(path: Path, reader: Any, found: OwnerFile) -> None:  # reader
             continue
         try:
             if len(row) > len(header):
-                raise _Invalid(f"the row has {len(row)} values but the header names {len(header)} columns")
+                raise InvalidEntry(f"the row has {len(row)} values but the header names {len(header)} columns")
             fields = {column: cell for column, cell in zip(header, row) if column in COMPONENT_KEYS}
-            found.components.append(_record(ComponentRecord, fields, source, separator=";"))
-        except _Invalid as error:
+            found.components.append(record_from(ComponentRecord, fields, source, separator=";"))
+        except InvalidEntry as error:
             found.problems.append(Problem(source, str(error)))
 
 
@@ -263,8 +266,8 @@ def _read_yaml_entries(path: Path, entries: yaml.SequenceNode, section: str, lin
     for entry in entries.value:
         source = Source(str(path), entry.start_mark.line + 1)
         try:
-            record = _record(build, _entry_fields(entry, keys, lines), source, separator=",")
-        except _Invalid as error:
+            record = record_from(build, _entry_fields(entry, keys, lines), source, separator=",")
+        except InvalidEntry as error:
             found.problems.append(Problem(source, str(error)))
         else:
             (found.teams if build is TeamRecord else found.components).append(record)
@@ -272,13 +275,13 @@ def _read_yaml_entries(path: Path, entries: yaml.SequenceNode, section: str, lin
 
 def _entry_fields(entry: yaml.Node, keys: tuple[str, ...], lines: list[str]) -> dict[str, Any]:
     if not isinstance(entry, yaml.MappingNode):
-        raise _Invalid("each entry should be a mapping of keys such as name: …")
+        raise InvalidEntry("each entry should be a mapping of keys such as name: …")
     fields = {}
     for key, value in entry.value:
         if key.value not in keys:
-            raise _Invalid(f"unknown key {key.value!r} (known: {', '.join(keys)})")
+            raise InvalidEntry(f"unknown key {key.value!r} (known: {', '.join(keys)})")
         if _plain(value) is None and re.match(r"\s*:\s+#", lines[key.end_mark.line][key.end_mark.column:]):
-            raise _Invalid(f"{key.value} is empty: a value starting with # is a YAML comment, so quote it")
+            raise InvalidEntry(f"{key.value} is empty: a value starting with # is a YAML comment, so quote it")
         fields[key.value] = _plain(value)
     return fields
 

@@ -6,7 +6,9 @@ service validates, resolves contacts to Slack users and upserts them.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from bot.matching import slugify
 
@@ -83,3 +85,39 @@ class OwnerFile:
         self.teams.extend(other.teams)
         self.components.extend(other.components)
         self.problems.extend(other.problems)
+
+
+# Reading an entry's fields into a record, the same for every format.
+
+LIST_KEYS = frozenset({"aliases", "tags", "members"})
+CHANNEL = (re.compile(r"#[^\s#@<>]{1,80}|[CG][A-Z0-9]{2,}"), "a #name or a channel ID")
+Record = TypeVar("Record", TeamRecord, ComponentRecord)
+
+
+class InvalidEntry(ValueError):
+    """An entry that cannot become a record; the message says why."""
+
+
+def record_from(build: type[Record], fields: dict[str, Any], source: Source, *, separator: str) -> Record:
+    """A TeamRecord or ComponentRecord from the keys of one entry or row; empty values are left out."""
+    name = text_field(fields.get("name"), "name")
+    if not name:
+        raise InvalidEntry(f"{'team' if build is TeamRecord else 'component'} has no name")
+    values = {key: list_field(raw, key, separator) if key in LIST_KEYS else text_field(raw, key)
+              for key, raw in fields.items() if key != "name"}
+    return build(name=name, source=source, **{key: value for key, value in values.items() if value})
+
+
+def text_field(raw: Any, key: str) -> str | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, str):
+        raise InvalidEntry(f"{key} should be text, not a list or mapping")
+    return raw.strip() or None
+
+
+def list_field(raw: Any, key: str, separator: str) -> list[str]:
+    items = raw.split(separator) if isinstance(raw, str) else raw or []
+    if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
+        raise InvalidEntry(f"{key} should be a list or text separated by {separator!r}")
+    return [item.strip() for item in items if item.strip()]
