@@ -15,7 +15,6 @@ them for the other formats: it imports this module, so they cannot live there wi
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from slack_bolt.async_app import AsyncApp
@@ -12,7 +11,7 @@ from bot import launches, releases
 from bot.db import session_scope
 from bot.errors import InvalidInput
 from bot.ids import ActionId
-from bot.render import Message, slack_unescape
+from bot.render import slack_unescape
 from handlers.command_text import (
     CHANNEL_MENTION,
     USER_MENTION,
