@@ -67,12 +67,22 @@ class SlackSender:
         }
         return await self.post(urlencode(form), "application/x-www-form-urlencoded")
 
-    async def action(self, action: dict[str, Any], *, user: str = "U0ANN") -> Answer:
+    async def action(self, action: dict[str, Any], *, user: str = "U0ANN", view: dict | None = None) -> Answer:
         payload = fixture_json("slack/block_actions.json")
+        if view is not None:  # a button inside a modal rather than a message
+            payload["container"] = {"type": "view", "view_id": view["id"]}
+            payload["view"] = view
         payload["user"]["id"] = user
         payload["team"]["id"] = "T0HERALD"
         payload["actions"] = [action | {"block_id": "b1", "action_ts": "1700000000.000001"}]
         payload["response_url"] = self.slack.response_url("action")
+        return await self.post(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")
+
+    async def view_submission(self, view: dict[str, Any], *, user: str = "U0ANN") -> Answer:
+        payload = fixture_json("slack/view_submission.json")
+        payload["user"]["id"] = user
+        payload["team"]["id"] = "T0HERALD"
+        payload["view"] = payload["view"] | view
         return await self.post(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")
 
     async def event(self, fixture: str, event: dict[str, Any], *, event_id: str, retry_num: int | None = None) -> Answer:
