@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
+from datetime import datetime
 from pathlib import Path
 
 from aiohttp import web
@@ -48,6 +50,18 @@ def _parser() -> argparse.ArgumentParser:
     owners.add_argument("paths", nargs="+", type=Path, help="files or folders")
     owners.add_argument("--skip-invalid", action="store_true", help="import the valid rows even if some are not")
     owners.add_argument("--prune", action="store_true", help="remove imported entries no longer in the files")
+    release = commands.add_parser("release", help="record and announce releases")
+    release_what = release.add_subparsers(dest="what", required=True)
+    announce = release_what.add_parser("announce", help="record a release and announce it to subscribed channels")
+    announce.add_argument("--component", required=True, help="component or launch the release belongs to")
+    announce.add_argument("--version", required=True)
+    announce.add_argument("--title")
+    announce.add_argument("--notes-file", type=Path, help="release notes in Markdown")
+    announce.add_argument("--link", help="link to the full notes")
+    announce.add_argument("--tag", action="append", default=[], help="audience tag (repeatable)")
+    announce.add_argument("--prerelease", action="store_true")
+    announce.add_argument("--at", type=datetime.fromisoformat, help="announce later: ISO time with zone")
+    announce.add_argument("--no-wait", action="store_true", help="record only; a running Herald sends it")
     return parser
 
 
@@ -178,6 +192,47 @@ def _progress_bar(done: int, total: int) -> None:
     print(f"\rimporting [{'#' * filled}{'.' * (30 - filled)}] {done:,}/{total:,}", end=end, file=sys.stderr, flush=True)
 
 
+def _release(settings: Settings, args: argparse.Namespace) -> int:
+    from bot import releases
+    from bot.errors import HeraldError
+
+    if args.at and args.at.tzinfo is None:
+        raise SettingsError("--at needs a time zone, like 2026-12-01T09:00:00+01:00")
+    notes = args.notes_file.read_text(encoding="utf-8") if args.notes_file else ""
+    migrate(settings.database_url)
+    herald = make_herald(settings, make_engine(settings.database_url))
+    data = releases.ReleaseInput(component=args.component, version=args.version, title=args.title, notes=notes,
+                                 link=args.link, tags=args.tag, prerelease=args.prerelease, announce_at=args.at,
+                                 source="cli", created_by=os.environ.get("USER"))
+    try:
+        with session_scope(herald.engine) as session:
+            release_id = releases.record_release(session, data, now=herald.clock()).id
+    except HeraldError as error:
+        print(f"herald: {error}", file=sys.stderr)
+        return 1
+    if args.no_wait or args.at or not settings.bot_token:
+        print(f"herald: recorded release {release_id}; a running Herald announces it"
+              + (f" at {args.at.isoformat()}" if args.at else ""))
+        return 0
+    sent, failed = asyncio.run(_deliver(herald, release_id))
+    print(f"herald: announced release {release_id} in {sent} channels" + (f"; {failed} failed" if failed else ""))
+    return 1 if failed else 0
+
+
+async def _deliver(herald, release_id: int) -> tuple[int, int]:
+    """Send this release's announcements now, as the server's worker would."""
+    from bot.releases import delivery_counts
+
+    worker = _worker(herald)
+    while True:
+        await worker.run_once()
+        with session_scope(herald.engine) as session:
+            counts = delivery_counts(session, release_id)
+        if not counts.get("pending") and not counts.get("sending"):
+            return counts.get("sent", 0), counts.get("failed", 0)
+        await asyncio.sleep(0.2)
+
+
 def _safe_url(url: str) -> str:
     """The URL without a password, for messages."""
     from sqlalchemy.engine import make_url
@@ -192,6 +247,7 @@ COMMANDS = {
     "console": _console,
     "seed": _seed_command,
     "import": _import_owners,
+    "release": _release,
 }
 
 if __name__ == "__main__":

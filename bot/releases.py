@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from bot.errors import InvalidInput
@@ -149,6 +149,13 @@ def fan_out(session: Session, release: Release) -> int:
 def channels_for(session: Session, release: Release) -> list[str]:
     """The channels a release goes (or went) to."""
     return list(session.exec(select(Delivery.channel_id).where(Delivery.release_id == release.id)).all())
+
+
+def delivery_counts(session: Session, release_id: int) -> dict[str, int]:
+    """How many of a release's announcements are in each state."""
+    rows = session.exec(select(Delivery.state, func.count()).where(Delivery.release_id == release_id)
+                        .group_by(Delivery.state)).all()
+    return {str(state): count for state, count in rows}
 
 
 def due_releases(session: Session, *, now: datetime) -> list[Release]:

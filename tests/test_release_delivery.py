@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from datetime import timedelta
 
@@ -9,6 +10,7 @@ import pytest
 from sqlmodel import Session, select
 
 from bot.app import make_client
+from bot.cli import main
 from bot.db import session_scope
 from bot.delivery_worker import DeliveryWorker, Pace
 from bot.models import Delivery, Release, Subscription
@@ -179,3 +181,21 @@ async def test_long_notes_are_split_across_markdown_blocks_without_losing_a_word
     parts = [b["text"] for b in message["blocks"] if b["type"] == "markdown"]
     assert len(parts) > 1 and all(len(part) <= 12_000 for part in parts)
     assert " ".join(" ".join(parts).split()) == " ".join(notes.split())
+
+
+async def test_cli_announce_records_and_sends_to_every_subscriber(herald, slack, monkeypatch, tmp_path, settings_env):
+    subscribe_channels(herald, slack, ["C0CLI1", "C0CLI2"])
+    notes = tmp_path / "NOTES.md"
+    notes.write_text("# 1.5.0\n\n- Refunds in one click\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    for name, value in settings_env.items():
+        monkeypatch.setenv(name, value)
+    code = await asyncio.to_thread(main, ["release", "announce", "--component", "billing", "--version", "1.5.0",
+                                          "--notes-file", str(notes), "--link", "https://example.com/1.5.0"])
+    assert code == 0
+    for channel in ("C0CLI1", "C0CLI2"):
+        [message] = announcements(slack, channel)
+        assert {"type": "markdown", "text": "# 1.5.0\n\n- Refunds in one click"} in message["blocks"]
+    bad = await asyncio.to_thread(main, ["release", "announce", "--component", "billing", "--version", "1.6.0",
+                                         "--link", "ftp://nope"])
+    assert bad == 1

@@ -1,0 +1,57 @@
+"""Several `herald serve` processes on one PostgreSQL database share the outbox: each channel hears once."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+from datetime import datetime, timezone
+
+import pytest
+
+from bot.db import session_scope
+from bot.releases import ReleaseInput, record_release, subscribe
+from conftest import BOT_TOKEN
+from slack_requests import SIGNING_SECRET
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_replica(database_url: str, slack_url: str, workdir) -> subprocess.Popen:
+    env = {**os.environ, "DATABASE_URL": database_url, "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_API_URL": slack_url,
+           "SLACK_SIGNING_SECRET": SIGNING_SECRET, "PORT": str(free_port())}
+    env.pop("SLACK_APP_TOKEN", None)
+    return subprocess.Popen([sys.executable, "-m", "bot.cli", "serve"], env=env, cwd=workdir,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+async def test_two_replicas_fan_out_one_release_once_per_channel(database_url, engine, slack, tmp_path):
+    if not database_url.startswith("postgresql"):
+        pytest.skip("several replicas share one PostgreSQL database; SQLite serves a single process")
+    channels = [f"C0REPLICA{n:02}" for n in range(30)]
+    with session_scope(engine) as session:
+        for channel in channels:
+            slack.add_channel(channel, channel.lower())
+            subscribe(session, channel_id=channel, spec="billing", prereleases=False, actor_id="U0ANN")
+    replicas = [start_replica(database_url, slack.base_url, tmp_path) for _ in range(2)]
+    try:
+        with session_scope(engine) as session:  # recorded while both replicas' workers are polling
+            record_release(session, ReleaseInput(component="billing", version="9.9.9", source="cli"),
+                           now=datetime.now(timezone.utc))
+        for _ in range(300):
+            if all(slack.messages.get(channel) for channel in channels):
+                break
+            assert all(replica.poll() is None for replica in replicas), replicas[0].stderr.read().decode()
+            await asyncio.sleep(0.1)
+        await asyncio.sleep(2)  # time enough for a second copy to show up, were one coming
+    finally:
+        for replica in replicas:
+            replica.terminate()
+            replica.wait(timeout=10)
+    assert {channel: len(slack.messages.get(channel, [])) for channel in channels} == {c: 1 for c in channels}
