@@ -1,0 +1,438 @@
+"""Fan-out of one release to many channels through Herald's real outbox worker, against a rate-limited fake Slack.
+
+What it measures
+    One release (component "billing") is recorded with bot.releases.record_release, which fans it out to
+    --channels subscribed channels (default 500; each channel subscribed with bot.releases.subscribe).
+    Herald's real DeliveryWorker (bot/delivery_worker.py) then sends the announcements: `run_once()` is
+    called in a loop until no delivery is `pending` or `sending` (when a round claims nothing because
+    the remaining deliveries are backing off, the loop polls every 20 ms). The worker's client is
+    bot.app.make_client(settings, retry_connections=False), exactly as Herald builds it for the outbox
+    (slack_sdk's AsyncRateLimitErrorRetryHandler, max_retry_count=5); its pace is set to the fake's
+    limits: Pace(per_channel=1.0, per_second=--ceiling); lease, concurrency (20), max_attempts are
+    the worker's defaults unless --concurrency is given. The worker runs on the real clock.
+
+    Total time runs from record_release (the release and its fan-out are committed) until the last
+    delivery left `pending`/`sending`. The floor is the workspace ceiling's: channels / ceiling
+    seconds (500 / 50 = 10 s); the ratio total / floor is the figure judged (target <= 1.1).
+
+The fake's limits (RateLimitedSlack, a subclass of tests/fake_slack.FakeSlack; the fake itself is unchanged)
+    * Every Web API call first draws from random.Random(--seed): with probability --429-rate
+      (default 0.05) it is answered HTTP 429 {"ok": false, "error": "ratelimited"}, Retry-After: 1,
+      and has no effect ("random" 429s).
+    * chat.postMessage, at the instant the message would be stored:
+        - per channel: at most one message a second in a channel. A post less than 1.0 s after the
+          last message accepted in that channel is answered 429, Retry-After: ceil(the rest of
+          that second), i.e. 1.
+        - workspace: at most --ceiling (default 50) messages in any sliding 1-second window across
+          all channels. A post when `ceiling` messages were already accepted in the last 1.0 s is
+          answered 429, Retry-After: ceil(seconds until the oldest of them leaves the window), i.e. 1.
+      Only accepted (stored) messages count toward both limits; refused calls do not. These are
+      the "limit" 429s. Other methods have no limit besides the random 429s.
+    Every 429 is what Slack sends: status 429, a Retry-After header in whole seconds, nothing stored.
+
+Printed
+    totals (time, floor, ratio), 429s (random / per-channel limit / workspace limit), duplicates and
+    missing announcements per channel (read from the fake's stored messages by Herald's metadata,
+    event_type herald_release_announcement with the release id; both must be 0), the outbox's final
+    states, SQL statements the worker ran per delivery (SQLAlchemy "before_cursor_execute" on the
+    engine, during the worker loop only), a sanity check of the fake (most messages seen in any
+    1-s window, shortest gap in one channel), and one line per worker round (run_once) showing where
+    the time went: a round ends only when all of its claimed deliveries are done, so the "tail" is
+    the time after its last first-try post. Nothing is asserted; the exit status is 0.
+
+How to run (from the repository root)
+    .venv/bin/python bench/fanout.py [--channels 500] [--ceiling 50] [--429-rate 0.05] [--database-url URL]
+
+    e.g. .venv/bin/python bench/fanout.py --database-url postgresql://postgres@127.0.0.1:5432/test
+    (a scratch database is created on that server, used and dropped).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import bisect
+import logging
+import math
+import os
+import platform
+import random
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter, deque
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy
+from aiohttp import web
+from sqlmodel import Session, col, select
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "tests"))  # tests/ is not a package; fake_slack is imported as tests do
+
+from fake_slack import FakeSlack, SlackCall  # noqa: E402
+
+from bot.app import make_client, make_herald  # noqa: E402
+from bot.db import make_engine, migrate, session_scope  # noqa: E402
+from bot.delivery_worker import METADATA_EVENT, DeliveryWorker, Pace  # noqa: E402
+from bot.models import Delivery, DeliveryState  # noqa: E402
+from bot.releases import ReleaseInput, record_release, subscribe  # noqa: E402
+from bot.settings import load_settings  # noqa: E402
+
+BOT_TOKEN = "xoxb-bench-token"
+TEAM_ID = "T0HERALD"
+COMPONENT = "billing"
+TARGET_RATIO = 1.1
+POLL = 0.02  # seconds between rounds when nothing could be claimed yet
+RANDOM, PER_CHANNEL, WORKSPACE = "random", "per-channel limit", "workspace limit"
+
+
+# --------------------------------------------------------------------------- store
+
+
+@contextmanager
+def scratch_store(database_url: str | None) -> Iterator[str]:
+    """A migrated, empty database: a temp SQLite file, or a scratch database on the given PostgreSQL."""
+    if database_url is None:
+        with tempfile.TemporaryDirectory(prefix="herald-bench-") as folder:
+            url = f"sqlite:///{Path(folder) / 'herald.db'}"
+            migrate(url)
+            yield url
+        return
+    admin_url = load_settings({"DATABASE_URL": database_url}).database_url
+    if not admin_url.startswith("postgresql"):
+        raise SystemExit(f"--database-url: expected a postgresql:// URL, got {database_url!r}")
+    admin = sqlalchemy.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    name = f"herald_bench_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as connection:
+        connection.execute(sqlalchemy.text(f'CREATE DATABASE "{name}"'))
+    url = sqlalchemy.make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    try:
+        migrate(url)
+        yield url
+    finally:
+        with admin.connect() as connection:
+            connection.execute(sqlalchemy.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+# --------------------------------------------------------------------------- the rate-limited fake
+
+
+class _OverLimit(Exception):
+    """Raised by the chat.postMessage handler; FakeSlack._api lets it through to RateLimitedSlack._api."""
+
+    def __init__(self, kind: str, seconds: float, call_args: dict[str, Any]) -> None:
+        super().__init__(kind)
+        self.kind, self.retry_after, self.call_args = kind, max(1, math.ceil(seconds)), call_args
+
+
+@dataclass
+class PostEvent:
+    """One chat.postMessage call as the fake answered it."""
+
+    at: float  # time.monotonic() when answered
+    channel: str
+    delivery_id: int | None  # from Herald's metadata
+    outcome: str  # "posted", RANDOM, PER_CHANNEL or WORKSPACE
+
+
+class RateLimitedSlack(FakeSlack):
+    """FakeSlack with Slack's chat.postMessage limits and a share of random 429s (see the module docstring)."""
+
+    def __init__(self, *, ceiling: int, per_channel: float, rate_429: float, seed: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.ceiling, self.per_channel, self.rate_429 = ceiling, per_channel, rate_429
+        self.rng = random.Random(seed)
+        self.window: deque[float] = deque()  # accepted posts in the last second, oldest first
+        self.last_in_channel: dict[str, float] = {}
+        self.posted_at: list[float] = []  # every accepted post, in order
+        self.channel_gaps: list[float] = []  # seconds between two accepted posts in one channel
+        self.events: list[PostEvent] = []
+        self.refused: Counter[tuple[str, str]] = Counter()  # (method, kind) -> 429s sent
+
+    def _too_many(self, method: str, call: SlackCall, kind: str, retry_after: int) -> web.Response:
+        self.rate_limited_calls.append(call)
+        self.refused[(method, kind)] += 1
+        if method == "chat.postMessage":
+            self.events.append(PostEvent(time.monotonic(), str(call.args.get("channel")), _delivery_id(call.args),
+                                         kind))  # fmt: skip
+        return web.json_response({"ok": False, "error": "ratelimited"}, status=429,
+                                 headers={"Retry-After": str(retry_after)})  # fmt: skip
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        if self.rng.random() < self.rate_429:
+            args = await self._parse_args(request)  # aiohttp caches the body; nothing else reads it here
+            auth = request.headers.get("Authorization", "")
+            return self._too_many(method, SlackCall(method, args, auth.removeprefix("Bearer ").strip() or None),
+                                  RANDOM, 1)  # fmt: skip
+        try:
+            return await super()._api(request)
+        except _OverLimit as over:
+            # FakeSlack._api recorded the call in `calls` just before running the handler, with no await
+            # in between; move it to `rate_limited_calls` as its own rate_limit() does.
+            index = next(i for i in range(len(self.calls) - 1, -1, -1) if self.calls[i].args is over.call_args)
+            return self._too_many(method, self.calls.pop(index), over.kind, over.retry_after)
+
+    def _m_chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Checked at the instant the message would be stored (synchronous: no other request interleaves)."""
+        now = time.monotonic()
+        channel = str(args.get("channel"))
+        while self.window and self.window[0] <= now - 1.0:
+            self.window.popleft()
+        last = self.last_in_channel.get(channel)
+        if last is not None and now - last < self.per_channel:
+            raise _OverLimit(PER_CHANNEL, last + self.per_channel - now, args)
+        if len(self.window) >= self.ceiling:
+            raise _OverLimit(WORKSPACE, self.window[0] + 1.0 - now, args)
+        answer = super()._m_chat_postMessage(args)  # may refuse (SlackError): then nothing counts
+        self.window.append(now)
+        self.posted_at.append(now)
+        if last is not None:
+            self.channel_gaps.append(now - last)
+        self.last_in_channel[channel] = now
+        self.events.append(PostEvent(now, channel, _delivery_id(args), "posted"))
+        return answer
+
+    def max_in_window(self) -> int:
+        """Most accepted messages in any 1-second window (must not exceed the ceiling)."""
+        times = self.posted_at
+        return max((i - bisect.bisect_right(times, t - 1.0) + 1 for i, t in enumerate(times)), default=0)
+
+
+def _delivery_id(args: dict[str, Any]) -> int | None:
+    metadata = args.get("metadata") if isinstance(args.get("metadata"), dict) else {}
+    return (metadata.get("event_payload") or {}).get("delivery_id")
+
+
+# --------------------------------------------------------------------------- the run
+
+
+@dataclass
+class Round:
+    started: float
+    ended: float
+    claimed: int
+
+
+@dataclass
+class Result:
+    total: float
+    rounds: list[Round]
+    statements: int
+    fan_out_statements: int
+    deliveries: int
+    states: Counter[str]
+    attempts: Counter[int]
+    missing: list[str]
+    duplicates: dict[str, int]
+    foreign: int  # announcements whose delivery id is not this channel's delivery
+    timed_out: bool
+    worker: dict[str, Any] = field(default_factory=dict)
+
+
+async def bench(database_url: str, *, channels: int, ceiling: int, rate_429: float, seed_value: int,
+                concurrency: int | None, timeout: float) -> tuple[Result, RateLimitedSlack]:  # fmt: skip
+    engine = make_engine(load_settings({"DATABASE_URL": database_url}).database_url)
+    counting = False
+    statements = 0
+
+    @sqlalchemy.event.listens_for(engine, "before_cursor_execute")
+    def count(*_args: Any) -> None:
+        nonlocal statements
+        if counting:
+            statements += 1
+
+    slack = RateLimitedSlack(ceiling=ceiling, per_channel=1.0, rate_429=rate_429, seed=seed_value,
+                             bot_token=BOT_TOKEN, team_id=TEAM_ID)  # fmt: skip
+    try:
+        await slack.start()
+        settings = load_settings({"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_API_URL": slack.base_url,
+                                  "DATABASE_URL": database_url})  # fmt: skip
+        herald = make_herald(settings, engine)  # the real clock
+        options: dict[str, Any] = {"pace": Pace(per_channel=1.0, per_second=float(ceiling))}
+        if concurrency is not None:
+            options["concurrency"] = concurrency
+        worker = DeliveryWorker(herald, make_client(settings, retry_connections=False), **options)
+
+        channel_ids = [f"C0FAN{n:05d}" for n in range(channels)]
+        with session_scope(engine) as session:
+            for channel in channel_ids:
+                slack.add_channel(channel, channel.lower())
+                subscribe(session, channel_id=channel, spec=COMPONENT, prereleases=False, actor_id="U0ANN")
+
+        def unfinished() -> int:
+            with Session(engine) as session:
+                return len(session.exec(select(Delivery.id).where(
+                    col(Delivery.state).in_([DeliveryState.PENDING, DeliveryState.SENDING]))).all())  # fmt: skip
+
+        started = time.monotonic()
+        counting = True
+        with session_scope(engine) as session:
+            release = record_release(session, ReleaseInput(
+                component=COMPONENT, version="1.4.0", source="cli", title="Invoices in EUR",
+                notes="## What changed\n- Invoices in **EUR**\n- Faster exports", created_by="U0ANN",
+            ), now=herald.clock())  # fmt: skip
+        fan_out_statements, statements = statements, 0
+        rounds: list[Round] = []
+        timed_out = False
+        while True:
+            counting = True
+            round_started = time.monotonic()
+            claimed = await worker.run_once()
+            rounds.append(Round(round_started, time.monotonic(), claimed))
+            counting = False
+            if not unfinished():
+                break
+            if time.monotonic() - started > timeout:
+                timed_out = True
+                break
+            if not claimed:
+                await asyncio.sleep(POLL)
+        total = time.monotonic() - started
+
+        with Session(engine) as session:
+            deliveries = session.exec(select(Delivery).where(Delivery.release_id == release.id)).all()
+        by_channel = {d.channel_id: d.id for d in deliveries}
+        missing, duplicates, foreign = [], {}, 0
+        for channel in channel_ids:
+            found = [m for m in slack.messages.get(channel, [])
+                     if (m.get("metadata") or {}).get("event_type") == METADATA_EVENT
+                     and m["metadata"].get("event_payload", {}).get("release_id") == release.id]  # fmt: skip
+            foreign += sum(m["metadata"]["event_payload"].get("delivery_id") != by_channel.get(channel) for m in found)
+            if not found:
+                missing.append(channel)
+            elif len(found) > 1:
+                duplicates[channel] = len(found) - 1
+        result = Result(
+            total=total, rounds=rounds, statements=statements, fan_out_statements=fan_out_statements,
+            deliveries=len(deliveries), states=Counter(str(d.state) for d in deliveries),
+            attempts=Counter(d.attempts for d in deliveries), missing=missing, duplicates=duplicates,
+            foreign=foreign, timed_out=timed_out,
+            worker={"concurrency": worker.concurrency, "batch": worker.concurrency * 5, "lease": worker.lease,
+                    "max_attempts": worker.max_attempts, "pace": worker.pace},
+        )  # fmt: skip
+    finally:
+        await slack.stop()
+        engine.dispose()
+    return result, slack
+
+
+# --------------------------------------------------------------------------- report
+
+
+def report(result: Result, slack: RateLimitedSlack, *, channels: int, ceiling: int, rate_429: float,
+           store_label: str, seed_value: int) -> None:  # fmt: skip
+    floor = channels / ceiling
+    ratio = result.total / floor
+    refused = Counter()
+    for (_method, kind), n in slack.refused.items():
+        refused[kind] += n
+    post_refused = Counter(e.outcome for e in slack.events if e.outcome != "posted")
+    posts = len(slack.posted_at)
+    w = result.worker
+
+    print(f"Herald release fan-out, {store_label}; Python {platform.python_version()}, {platform.system()}, "
+          f"{os.cpu_count()} CPUs")  # fmt: skip
+    print(f"fake Slack: chat.postMessage <= 1/s per channel and <= {ceiling} per sliding 1 s in the workspace; "
+          f"{rate_429:.0%} of all calls answered 429 at random (seed {seed_value}); every 429 has Retry-After")
+    print(f"worker: DeliveryWorker(pace=Pace(per_channel={w['pace'].per_channel}, per_second={w['pace'].per_second}),"
+          f" concurrency={w['concurrency']}, claims per round={w['batch']}, max_attempts={w['max_attempts']}); "
+          f"client: make_client(retry_connections=False)")  # fmt: skip
+    print()
+    print(f"channels subscribed           {channels}")
+    print(f"deliveries                    {result.deliveries}")
+    print(f"total time                    {result.total:.2f} s{'  (TIMED OUT)' if result.timed_out else ''}")
+    print(f"rate-limit floor              {floor:.2f} s  ({channels} / {ceiling} per s)")
+    print(f"ratio total / floor           {ratio:.2f}  (target <= {TARGET_RATIO}: "
+          f"{'met' if ratio <= TARGET_RATIO else 'MISSED'})")  # fmt: skip
+    print(f"429s received                 {sum(refused.values())}: random {refused[RANDOM]}, "
+          f"limit-caused {refused[PER_CHANNEL] + refused[WORKSPACE]} "
+          f"(workspace {refused[WORKSPACE]}, per-channel {refused[PER_CHANNEL]})")  # fmt: skip
+    print(f"chat.postMessage calls        {posts + sum(post_refused.values())}: {posts} posted, "
+          f"{sum(post_refused.values())} answered 429")  # fmt: skip
+    print(f"duplicate messages            {sum(result.duplicates.values())} (in {len(result.duplicates)} channels)")
+    print(f"missing messages              {len(result.missing)}")
+    if result.foreign:
+        print(f"messages with another channel's delivery id: {result.foreign}")
+    print(f"outbox states                 {dict(sorted(result.states.items()))}")
+    print(f"delivery attempts (claims)    {dict(sorted(result.attempts.items()))}")
+    per = result.statements / result.deliveries if result.deliveries else float("nan")
+    print(f"SQL statements                {result.statements} by the worker = {per:.2f} per delivery "
+          f"(+{result.fan_out_statements} for record_release and its fan-out)")  # fmt: skip
+    gap = min(slack.channel_gaps) if slack.channel_gaps else None
+    print(f"fake check                    most posts in any 1 s: {slack.max_in_window()} (<= {ceiling}); "
+          f"shortest gap in one channel: {'none (one post each)' if gap is None else f'{gap:.3f} s'}")  # fmt: skip
+    if slack.posted_at:
+        span = slack.posted_at[-1] - slack.posted_at[0]
+        print(f"posting span                  first to last accepted post {span:.2f} s; "
+              f"{posts / result.total:.1f} posts/s over the whole run")  # fmt: skip
+
+    print()
+    print("rounds (run_once): a round returns only when every claimed delivery is done")
+    print(f"{'round':>5}  {'start s':>7}  {'length s':>8}  {'claimed':>7}  {'posted':>6}  {'429 rnd':>7}  "
+          f"{'429 lim':>7}  {'last 1st-try post s':>19}  {'tail s':>6}")  # fmt: skip
+    base = result.rounds[0].started if result.rounds else 0.0
+    seen: set[int | None] = set()
+    shown = 0
+    idle_rounds = 0
+    for number, r in enumerate(result.rounds, start=1):
+        events = [e for e in slack.events if r.started <= e.at <= r.ended]
+        if not r.claimed and not events:
+            idle_rounds += 1
+            continue
+        first_tries = []
+        for e in events:
+            if e.delivery_id not in seen:
+                seen.add(e.delivery_id)
+                first_tries.append(e.at)
+        last_first = max(first_tries) - r.started if first_tries else float("nan")
+        tail = r.ended - r.started - last_first if first_tries else float("nan")
+        outcomes = Counter(e.outcome for e in events)
+        print(f"{number:>5}  {r.started - base:>7.2f}  {r.ended - r.started:>8.2f}  {r.claimed:>7}  "
+              f"{outcomes['posted']:>6}  {outcomes[RANDOM]:>7}  {outcomes[PER_CHANNEL] + outcomes[WORKSPACE]:>7}  "
+              f"{last_first:>19.2f}  {tail:>6.2f}")  # fmt: skip
+        shown += 1
+    if idle_rounds:
+        print(f"({idle_rounds} rounds claimed nothing while deliveries backed off: polled every {POLL * 1000:.0f} ms)")
+    busy = sum(r.ended - r.started for r in result.rounds if r.claimed)
+    print(f"time in rounds that claimed something {busy:.2f} s; the floor for the posts made is "
+          f"{posts / ceiling:.2f} s")  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--channels", type=int, default=500, help="subscribed channels (default 500)")
+    parser.add_argument("--ceiling", type=int, default=50,
+                        help="the fake's workspace ceiling: chat.postMessage per sliding second (default 50)")
+    parser.add_argument("--429-rate", dest="rate_429", type=float, default=0.05,
+                        help="share of all calls answered 429 at random (default 0.05)")
+    parser.add_argument("--database-url", help="a PostgreSQL server URL (a scratch database is created and "
+                        "dropped on it); default: a temporary SQLite file")  # fmt: skip
+    parser.add_argument("--seed", type=int, default=7, help="seed of the fake's random 429s (default 7)")
+    parser.add_argument("--concurrency", type=int, help="the worker's concurrency (default: the worker's own, 20)")
+    parser.add_argument("--timeout", type=float, default=600.0, help="give up after this many seconds (default 600)")
+    args = parser.parse_args(argv)
+    if args.channels < 1 or args.ceiling < 1 or not 0 <= args.rate_429 < 1:
+        parser.error("--channels and --ceiling must be at least 1, --429-rate in [0, 1)")
+    logging.basicConfig(level=logging.WARNING)
+    with scratch_store(args.database_url) as url:
+        engine_url = sqlalchemy.make_url(load_settings({"DATABASE_URL": url}).database_url)
+        label = "SQLite (temporary file)" if engine_url.get_backend_name() == "sqlite" else (
+            f"PostgreSQL ({engine_url.host}:{engine_url.port or 5432}, scratch database {engine_url.database})")  # fmt: skip
+        result, slack = asyncio.run(bench(url, channels=args.channels, ceiling=args.ceiling, rate_429=args.rate_429,
+                                          seed_value=args.seed, concurrency=args.concurrency,
+                                          timeout=args.timeout))  # fmt: skip
+        report(result, slack, channels=args.channels, ceiling=args.ceiling, rate_429=args.rate_429,
+               store_label=label, seed_value=args.seed)  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
