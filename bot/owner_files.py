@@ -60,6 +60,7 @@ import yaml
 from bot.backstage_catalog import BackstageCatalog, is_backstage
 from bot.owner_records import (
     CHANNEL,
+    FIELD_LIMITS,
     InvalidEntry,
     record_from,
     MAX_NAME_LENGTH,
@@ -323,4 +324,9 @@ def _value_problems(record: TeamRecord | ComponentRecord) -> list[str]:
         for item in value if isinstance(value, list) else [value]:
             if item is not None and not pattern.fullmatch(item):
                 problems.append(f"{key} {item!r} is not {expected}")
+    for key, most in FIELD_LIMITS.items():
+        value = getattr(record, key, None)
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, str) and len(item) > most:
+                problems.append(f"{key} is {len(item)} characters long; the limit is {most}")
     return problems

@@ -74,7 +74,10 @@ def import_owners(
         if progress and (done % 500 == 0 or done == total):
             progress(done, total)
     if prune:
-        stale = [c.id for key, c in existing.items() if key not in seen and c.source is not None]
+        # A file with skipped rows may still name entries it could not say; keep those.
+        unsure = {problem.source.path for problem in batch.problems}
+        stale = [c.id for key, c in existing.items()
+                 if key not in seen and c.source is not None and c.source not in unsure]
         if stale:
             session.exec(delete(Component).where(col(Component.id).in_(stale)))
         report.pruned = len(stale)

@@ -13,14 +13,25 @@ from typing import Any, TypeVar
 from bot.matching import slugify
 
 PATH_KIND = "path"
+KIND_QUALIFIED = frozenset({"api", "system", "domain", "resource"})
 MAX_NAME_LENGTH = 80
 MAX_PATH_LENGTH = 200
+# What the store holds (bot.models); longer values are reported, not cut or refused by the database.
+FIELD_LIMITS = {
+    "kind": 40, "description": 1000, "team": 100, "primary": 200, "backup": 200, "members": 200,
+    "channel": 100, "escalation": 500, "runbook": 500, "repo": 500, "display_name": 200, "slack_group": 100,
+    "aliases": 100, "tags": 100,
+}
 
 
 def component_key(name: str, kind: str) -> str:
     """How the directory keys an entry: names by slug; paths (CODEOWNERS patterns) exactly as written,
-    since `/lib/_stream*` and `/lib/stream/*` are different paths with different owners."""
-    return name if kind == PATH_KIND else slugify(name)
+    since `/lib/_stream*` and `/lib/stream/*` are different paths; and an API, system, domain or
+    resource by kind too, since Backstage names an API like the component that provides it."""
+    if kind == PATH_KIND:
+        return name
+    key = slugify(name)
+    return f"{kind}:{key}" if kind in KIND_QUALIFIED else key
 
 
 @dataclass(frozen=True)

@@ -169,10 +169,6 @@ async def test_backstage_catalog_imports_components_with_their_teams_and_contact
         unresolved = session.exec(select(Contact.ref).where(Contact.slack_user_id == None)).all()  # noqa: E711
     assert "amelia-park@example.com" in unresolved
     assert f"{len(unresolved)} contacts not found in Slack" in run.out
-
-
-@pytest.mark.xfail(strict=True, reason="Herald bug: a Backstage API named like the Component providing it is "
-                                       "rejected as a duplicate component name")
 async def test_a_backstage_api_may_share_its_name_with_the_component_that_provides_it(herald_import, engine):
     run = await herald_import(BACKSTAGE)
 
@@ -303,10 +299,6 @@ async def test_skip_invalid_writes_the_valid_rows_and_lists_the_skipped_ones(her
     entries = stored(engine)
     assert set(entries) == {"checkout-api", "pricing-page"}
     assert (entries["checkout-api"].primary, entries["pricing-page"].primary) == ("U0AVA", "U0EMI")
-
-
-@pytest.mark.xfail(strict=True, reason="Herald bug: lengths the store enforces (kind 40, team 100, description "
-                                       "1000…) are not validated; PostgreSQL raises DataError, SQLite stores them")
 async def test_values_longer_than_the_store_holds_are_reported_as_file_line(herald_import, engine, tmp_path):
     write(tmp_path, "long.yaml", f"components:\n  - name: gamma\n    kind: {'k' * 50}\n")
 
@@ -384,10 +376,6 @@ async def test_prune_removes_entries_no_longer_in_the_files_but_keeps_those_made
     assert run.code == 0, run.err
     assert "0 added, 0 updated, 2 unchanged, 1 removed" in run.out
     assert set(stored(engine)) == {"alpha", "beta", "Flux capacitor"}
-
-
-@pytest.mark.xfail(strict=True, reason="Herald bug: --skip-invalid --prune deletes entries whose rows are still "
-                                       "in the files but were skipped as invalid")
 async def test_prune_keeps_an_entry_whose_row_was_skipped_as_invalid(herald_import, engine, tmp_path):
     write(tmp_path, "owners.yaml", TWO)
     await herald_import("owners.yaml")
