@@ -6,7 +6,7 @@ What it measures
     Herald's real DeliveryWorker (bot/delivery_worker.py) then sends the announcements: `run_once()` is
     called in a loop until no delivery is `pending` or `sending` (when a round claims nothing because
     the remaining deliveries are backing off, the loop polls every 20 ms). The worker's client is
-    bot.app.make_client(settings, retry_connections=False), exactly as Herald builds it for the outbox
+    bot.app.make_client(settings, retries=False), exactly as Herald builds it for the outbox
     (slack_sdk's AsyncRateLimitErrorRetryHandler, max_retry_count=5); its pace is set to the fake's
     limits: Pace(per_channel=1.0, per_second=--ceiling); lease, concurrency (20), max_attempts are
     the worker's defaults unless --concurrency is given. The worker runs on the real clock.
@@ -79,7 +79,8 @@ from fake_slack import FakeSlack, SlackCall  # noqa: E402
 
 from bot.app import make_client, make_herald  # noqa: E402
 from bot.db import make_engine, migrate, session_scope  # noqa: E402
-from bot.delivery_worker import METADATA_EVENT, DeliveryWorker, Pace  # noqa: E402
+from bot.delivery_worker import METADATA_EVENT, DeliveryWorker  # noqa: E402
+from bot.pacing import Pace  # noqa: E402
 from bot.models import Delivery, DeliveryState  # noqa: E402
 from bot.releases import ReleaseInput, record_release, subscribe  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
@@ -259,7 +260,7 @@ async def bench(database_url: str, *, channels: int, ceiling: int, rate_429: flo
         options: dict[str, Any] = {"pace": Pace(per_channel=1.0, per_second=float(ceiling))}
         if concurrency is not None:
             options["concurrency"] = concurrency
-        worker = DeliveryWorker(herald, make_client(settings, retry_connections=False), **options)
+        worker = DeliveryWorker(herald, make_client(settings, retries=False), **options)
 
         channel_ids = [f"C0FAN{n:05d}" for n in range(channels)]
         with session_scope(engine) as session:
@@ -344,7 +345,7 @@ def report(result: Result, slack: RateLimitedSlack, *, channels: int, ceiling: i
           f"{rate_429:.0%} of all calls answered 429 at random (seed {seed_value}); every 429 has Retry-After")
     print(f"worker: DeliveryWorker(pace=Pace(per_channel={w['pace'].per_channel}, per_second={w['pace'].per_second}),"
           f" concurrency={w['concurrency']}, claims per round={w['batch']}, max_attempts={w['max_attempts']}); "
-          f"client: make_client(retry_connections=False)")  # fmt: skip
+          f"client: make_client(retries=False)")  # fmt: skip
     print()
     print(f"channels subscribed           {channels}")
     print(f"deliveries                    {result.deliveries}")

@@ -12,15 +12,18 @@ What it measures
         and import_owners in one session_scope (one transaction). Then the same file again, which
         must report every row unchanged. Target: first import under 10 s.
     (b) matcher: DirectoryIndex.search(limit=5) per query, p50/p99 over the query mix below, once
-        as Herald calls it (with the one-statement "did the table change?" check) and once as the
-        matcher alone (that check skipped after the index is built). Also how often the entry
-        asked for is in the top 5, and how often a miss still gets a confident (>= 85) answer.
-        Target: under 5 ms.
+        as the matcher alone (its per-query "did the table change?" statement skipped once the
+        index is built), once as Herald calls it (with that statement), and the statement on its
+        own. Also how often the entry asked for is in the top 5, and how often a miss still gets
+        a confident (>= 85) answer. Target: under 5 ms.
     (c) end to end: signed `/whoowns <query>` slash commands, one at a time over HTTP keep-alive,
         to Herald's real aiohttp app (make_web_app(create_app(herald), herald)) on 127.0.0.1,
         ephemeral port; timed from send until the whole ack is read. Warm-up requests (which
-        build the index) are excluded. tests/fake_slack.FakeSlack is the Web API.
-    (d) the peak RSS of this process, which served (c), from resource.getrusage after the run.
+        build the index) are excluded. tests/fake_slack.FakeSlack is the Web API. Herald is
+        served by a fresh child process, as in production the CLI that imports and the bot that
+        serves are separate processes; this process plays Slack.
+    (d) the serving process's peak RSS (resource.getrusage ru_maxrss, read by that process after
+        the run), and, for comparison, this process's peak after the import.
 
     Queries: a seeded mix of exact names (as written), names with one typo (a letter dropped,
     doubled, swapped or replaced in one word), aliases, and misses (made-up product words).
@@ -52,6 +55,9 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
+from multiprocessing import get_context
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,7 +67,8 @@ import aiohttp
 import sqlalchemy
 from aiohttp import web
 from slack_sdk.signature import SignatureVerifier
-from sqlmodel import Session
+from sqlalchemy import func
+from sqlmodel import Session, select
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))  # tests/ is not a package; fake_slack is imported as tests do
@@ -73,6 +80,7 @@ from bot.db import make_engine, migrate, session_scope  # noqa: E402
 from bot.directory import CONFIDENT  # noqa: E402
 from bot.directory_index import DirectoryIndex  # noqa: E402
 from bot.matching import slugify  # noqa: E402
+from bot.models import Component  # noqa: E402
 from bot.owner_files import read_owner_files  # noqa: E402
 from bot.owner_import import cached_people, contact_refs, import_owners  # noqa: E402
 from bot.server import SLACK_PATH, make_web_app  # noqa: E402
@@ -219,14 +227,14 @@ def generate(rng: random.Random) -> Directory:
             continue
         slugs.add(slugify(name))
         aliases = []
-        for _ in range(rng.randint(1, 3)):
+        for _ in range(rng.randint(1, 3)):  # a codename, a short form, or the name it had before
             alias = rng.choice((
-                f"{rng.choice(CODENAMES)}-{rng.randint(1, 99)}",
-                f"{SHORT.get(domain, domain[:4])} {qualifier}",
-                f"old {domain} {qualifier}",
+                f"{rng.choice(CODENAMES)}-{rng.randint(1, 999)}",
+                " ".join([SHORT.get(domain, domain[:4]), *words[1:]]),
+                f"old {domain.replace('-', ' ')} {qualifier}",
             ))
-            if alias not in used_aliases and slugify(alias) not in slugs:
-                used_aliases.add(alias)
+            if slugify(alias) not in used_aliases and slugify(alias) not in slugs:
+                used_aliases.add(slugify(alias))
                 aliases.append(alias)
         team = rng.choice(found.teams)
         primary, backup = rng.sample(team["members"], 2)
@@ -363,14 +371,19 @@ class MatcherFigures:
     build_ms: float
     with_check: list[float]
     alone: list[float]
+    check: list[float]  # the "did the table change?" statement on its own
     in_top5: dict[str, tuple[int, int]]  # kind -> (found, asked)
     confident_misses: int
     misses: int
 
 
 def measure_matcher(engine: sqlalchemy.Engine, queries: list[Query]) -> MatcherFigures:
-    figures = MatcherFigures(0.0, [], [], {}, 0, 0)
+    figures = MatcherFigures(0.0, [], [], [], {}, 0, 0)
     with Session(engine) as session:
+        for _ in queries:
+            started = time.perf_counter()
+            session.exec(select(func.count(), func.max(Component.updated_at))).one()  # as DirectoryIndex._refresh
+            figures.check.append((time.perf_counter() - started) * 1000)
         for index, samples in ((DirectoryIndex(), figures.with_check), (BuiltOnce(), figures.alone)):
             started = time.perf_counter()
             index.search(session, "warm up", limit=5)  # builds the index
@@ -427,13 +440,34 @@ class HttpFigures:
     errors: list[str] = field(default_factory=list)
 
 
-async def serve(web_app: web.Application) -> tuple[web.AppRunner, str]:
-    """Serve `web_app` on 127.0.0.1 with an ephemeral port, as the tests do; return the events URL."""
-    runner = web.AppRunner(web_app)
+def serving_process(pipe: Connection) -> None:
+    """The serving process: Herald's real app and nothing else, so its peak RSS is the server's own.
+
+    Started before this process grows: on Linux a child inherits the parent's ru_maxrss through
+    fork and exec. Receives (database URL, Slack API URL), sends the events URL, serves until told
+    to stop, then sends its peak RSS in MB.
+    """
+    logging.basicConfig(level=logging.WARNING)
+    database_url, slack_api_url = pipe.recv()
+    asyncio.run(_serve_until_stopped(database_url, slack_api_url, pipe))
+    pipe.send(rss_mb())
+
+
+async def _serve_until_stopped(database_url: str, slack_api_url: str, pipe: Connection) -> None:
+    settings = load_settings({
+        "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": slack_api_url,
+        "DATABASE_URL": database_url, "HERALD_TIMEZONE": "Europe/Berlin",
+    })  # fmt: skip
+    engine = make_engine(settings.database_url)
+    herald = make_herald(settings, engine)
+    runner = web.AppRunner(make_web_app(create_app(herald), herald))
     await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    port = runner.addresses[0][1]
-    return runner, f"http://127.0.0.1:{port}{SLACK_PATH}"
+    await web.TCPSite(runner, "127.0.0.1", 0).start()  # an ephemeral port, as the tests do
+    pipe.send(f"http://127.0.0.1:{runner.addresses[0][1]}{SLACK_PATH}")
+    await asyncio.to_thread(pipe.recv)  # "stop"
+    await herald.background.drain()
+    await runner.cleanup()
+    engine.dispose()
 
 
 async def measure_http(url: str, signer: Signer, queries: list[Query], requests: int) -> HttpFigures:
@@ -475,13 +509,15 @@ def rss_mb() -> float:
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
 
-async def bench(database_url: str, *, queries_n: int, requests: int, seed_value: int, store_label: str) -> None:
+async def bench(
+    database_url: str, server: BaseProcess, pipe: Connection, *, queries_n: int, requests: int, seed_value: int,
+    store_label: str,
+) -> None:
     started = time.perf_counter()
     rng = random.Random(seed_value)
     directory = generate(rng)
     queries = make_queries(random.Random(seed_value + 1), directory, queries_n)
     engine = make_engine(load_settings({"DATABASE_URL": database_url}).database_url)
-    runner = None
     async with FakeSlack(bot_token=BOT_TOKEN, team_id=TEAM_ID) as slack:
         slack.add_channel("C0GENERAL", "general")
         slack.add_user("U0ANN", "ann")
@@ -508,19 +544,32 @@ async def bench(database_url: str, *, queries_n: int, requests: int, seed_value:
             imported = ImportFigures(len(directory.components), size, read_s, resolve_s, write_s, again_s, report,
                                      again_report, problems)  # fmt: skip
             rss_after_import = rss_mb()
-
             matcher = measure_matcher(engine, queries)
-
-            herald = make_herald(settings, engine)
-            runner, url = await serve(make_web_app(create_app(herald), herald))
-            http = await measure_http(url, Signer(slack.response_url("command")), queries, requests)
-            await herald.background.drain()
         finally:
-            if runner is not None:
-                await runner.cleanup()
             engine.dispose()
-    print_report(store_label, imported, matcher, http, queries, rss_after_import, rss_mb(),
+        http, rss_server = await measure_serving_process(server, pipe, database_url, slack, queries, requests)
+    print_report(store_label, imported, matcher, http, queries, rss_after_import, rss_server,
                  total=time.perf_counter() - started)  # fmt: skip
+
+
+def start_serving_process() -> tuple[BaseProcess, Connection]:
+    ours, theirs = get_context("spawn").Pipe()
+    server = get_context("spawn").Process(target=serving_process, args=(theirs,), daemon=True)
+    server.start()
+    return server, ours
+
+
+async def measure_serving_process(
+    server: BaseProcess, pipe: Connection, database_url: str, slack: FakeSlack, queries: list[Query], requests: int
+) -> tuple[HttpFigures, float]:
+    """(c) and (d): Herald served by its own process; this one plays Slack (the Web API and the requests)."""
+    pipe.send((database_url, slack.base_url))
+    url = await asyncio.to_thread(pipe.recv)
+    http = await measure_http(url, Signer(slack.response_url("command")), queries, requests)
+    pipe.send("stop")
+    rss = await asyncio.to_thread(pipe.recv)
+    await asyncio.to_thread(server.join, 60)
+    return http, rss
 
 
 def print_report(store_label: str, imported: ImportFigures, matcher: MatcherFigures, http: HttpFigures,
@@ -544,7 +593,8 @@ def print_report(store_label: str, imported: ImportFigures, matcher: MatcherFigu
     kinds = {kind: sum(q.kind == kind for q in queries) for kind in ("exact", "typo", "alias", "miss")}
     print(f"(b) matcher, DirectoryIndex.search(limit=5), {len(queries)} queries "
           f"({', '.join(f'{n} {kind}' for kind, n in kinds.items())}); index built in {matcher.build_ms:.0f} ms")  # fmt: skip
-    for label, samples in (("matcher alone", matcher.alone), ("with change check", matcher.with_check)):
+    for label, samples in (("matcher alone", matcher.alone), ("with change check", matcher.with_check),
+                           ("change check only", matcher.check)):
         p50, p99 = percentiles(samples)
         print(f"    {label:<18} p50 {p50:6.2f} ms   p99 {p99:6.2f} ms   max {max(samples):6.2f} ms")
     p99 = percentiles(matcher.alone)[1]
@@ -561,7 +611,8 @@ def print_report(store_label: str, imported: ImportFigures, matcher: MatcherFigu
     for problem in http.errors[:3]:
         print(f"    error: {problem}")
     print()
-    print(f"(d) peak RSS of this process: {rss_peak:.0f} MB (after the import: {rss_after_import:.0f} MB)")
+    print(f"(d) peak RSS of the serving process: {rss_peak:.0f} MB "
+          f"(of the importing process, for comparison: {rss_after_import:.0f} MB)")
     print(f"\ntotal run time {total:.1f} s")
 
 
@@ -580,8 +631,13 @@ def main(argv: list[str] | None = None) -> int:
         engine_url = sqlalchemy.make_url(load_settings({"DATABASE_URL": url}).database_url)
         label = "SQLite (temporary file)" if engine_url.get_backend_name() == "sqlite" else (
             f"PostgreSQL ({engine_url.host}:{engine_url.port or 5432}, scratch database {engine_url.database})")  # fmt: skip
-        asyncio.run(bench(url, queries_n=args.queries, requests=args.requests, seed_value=args.seed,
-                          store_label=label))  # fmt: skip
+        server, pipe = start_serving_process()
+        try:
+            asyncio.run(bench(url, server, pipe, queries_n=args.queries, requests=args.requests,
+                              seed_value=args.seed, store_label=label))  # fmt: skip
+        finally:
+            if server.is_alive():
+                server.terminate()
     return 0
 
 

@@ -56,18 +56,16 @@ def make_herald(
     return Herald(settings, engine, renderer, slack or make_client(settings), clock)
 
 
-def make_client(settings: Settings, *, retry_connections: bool = True) -> AsyncWebClient:
-    """A Web API client that waits out 429s (Retry-After) and, unless told not to, retries dropped connections.
+def make_client(settings: Settings, *, retries: bool = True) -> AsyncWebClient:
+    """A Web API client that waits out 429s (Retry-After) and retries dropped connections.
 
-    The release outbox turns connection retries off: a post whose answer was lost may have landed,
-    so it is looked for in the channel before being sent again.
+    The release outbox asks for none: a post whose answer was lost may have landed, so it is looked
+    for in the channel before being sent again, and a 429 goes back to the outbox's own queue
+    instead of holding a sending slot while it sleeps.
     """
-    handlers = [AsyncConnectionErrorRetryHandler(max_retry_count=2)] if retry_connections else []
-    return AsyncWebClient(
-        token=settings.bot_token,
-        base_url=settings.slack_api_url,
-        retry_handlers=[*handlers, AsyncRateLimitErrorRetryHandler(max_retry_count=5)],
-    )
+    handlers = [AsyncConnectionErrorRetryHandler(max_retry_count=2), AsyncRateLimitErrorRetryHandler(max_retry_count=5)]
+    return AsyncWebClient(token=settings.bot_token, base_url=settings.slack_api_url,
+                          retry_handlers=handlers if retries else [])
 
 
 def create_app(herald: Herald, *, authorize: Callable[..., AuthorizeResult] | None = None) -> AsyncApp:

@@ -69,7 +69,7 @@ def _worker(herald):
     from bot.app import make_client
     from bot.delivery_worker import DeliveryWorker
 
-    return DeliveryWorker(herald, make_client(herald.settings, retry_connections=False))
+    return DeliveryWorker(herald, make_client(herald.settings, retries=False))
 
 
 def _default_command(settings: Settings) -> str:

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -24,6 +22,7 @@ from bot import releases
 from bot.announcements import announcement, who_to_ask
 from bot.db import session_scope
 from bot.models import Delivery, DeliveryState, Release
+from bot.pacing import Pace, Pacer
 
 if TYPE_CHECKING:
     from bot.app import Herald
@@ -34,14 +33,6 @@ METADATA_EVENT = "herald_release_announcement"
 CHANNEL_GONE = {"channel_not_found", "is_archived", "method_not_supported_for_channel_type", "not_in_channel"}
 RECONCILE_PAGES = 5
 UNCERTAIN = (aiohttp.ClientError, asyncio.TimeoutError, ConnectionError)
-
-
-@dataclass(frozen=True)
-class Pace:
-    """Slack allows about one message a second in a channel, and a workspace-wide rate on top."""
-
-    per_channel: float = 1.0  # seconds between two posts in one channel
-    per_second: float = 20.0  # posts a second across the workspace
 
 
 class DeliveryWorker:
@@ -61,9 +52,7 @@ class DeliveryWorker:
         self.max_attempts = max_attempts
         self.pace = pace
         self.client = client  # without connection-error retries: a blind re-post could post twice
-        self._last_post: dict[str, float] = {}
-        self._next_slot = 0.0
-        self._slot_lock = asyncio.Lock()
+        self.pacer = Pacer(pace)
 
     async def run_forever(self, *, idle: float = 1.0) -> None:
         while True:
@@ -136,9 +125,9 @@ class DeliveryWorker:
 
     async def _update(self, delivery: Delivery, release: Release, message: dict) -> None:
         """Bring a posted announcement up to the release's latest edit (or mark it withdrawn)."""
-        await self._wait_for_slot(delivery.channel_id)
         try:
-            await self.client.chat_update(channel=delivery.channel_id, ts=delivery.message_ts, **message)
+            async with self.pacer.slot(delivery.channel_id):
+                await self.client.chat_update(channel=delivery.channel_id, ts=delivery.message_ts, **message)
         except SlackApiError as error:
             reason = error.response.get("error", "unknown_error")
             if reason == "ratelimited" or (error.response.status_code or 0) >= 500:
@@ -151,18 +140,19 @@ class DeliveryWorker:
         self._record(delivery.id, shown_revision=release.revision)
 
     async def _post(self, delivery: Delivery, release: Release, message: dict) -> str:
-        await self._wait_for_slot(delivery.channel_id)
         post = dict(channel=delivery.channel_id, unfurl_links=False, unfurl_media=False,
                     metadata={"event_type": METADATA_EVENT,
                               "event_payload": {"delivery_id": delivery.id, "release_id": release.id}},
                     **message)
         try:
-            response = await self.client.chat_postMessage(**post)
+            async with self.pacer.slot(delivery.channel_id):
+                response = await self.client.chat_postMessage(**post)
         except SlackApiError as error:
             if error.response.get("error") != "not_in_channel":
                 raise
             await self.client.conversations_join(channel=delivery.channel_id)  # public channels only
-            response = await self.client.chat_postMessage(**post)
+            async with self.pacer.slot(delivery.channel_id):
+                response = await self.client.chat_postMessage(**post)
         return response["ts"]
 
     async def _find_posted(self, delivery: Delivery) -> str | None:
@@ -171,8 +161,14 @@ class DeliveryWorker:
         Looks through the channel's newest messages (up to RECONCILE_PAGES pages): a lost answer is
         reconciled within minutes, long before a thousand other messages bury it.
         """
-        pages = await self.client.conversations_history(
-            channel=delivery.channel_id, include_all_metadata=True, limit=200)
+        try:
+            pages = await self._history(delivery.channel_id)
+        except SlackApiError as error:
+            if error.response.get("error") != "not_in_channel":
+                raise
+            # Posting through chat:write.public needs no membership; reading history does.
+            await self.client.conversations_join(channel=delivery.channel_id)
+            pages = await self._history(delivery.channel_id)
         seen = 0
         async for page in pages:
             for message in page.get("messages", []):
@@ -185,6 +181,9 @@ class DeliveryWorker:
                 break
         return None
 
+    async def _history(self, channel_id: str):
+        return await self.client.conversations_history(channel=channel_id, include_all_metadata=True, limit=200)
+
     async def _slack_refused(self, delivery: Delivery, release: Release, error: SlackApiError) -> None:
         reason = error.response.get("error", "unknown_error")
         if reason in CHANNEL_GONE and delivery.subscription_id:
@@ -195,8 +194,14 @@ class DeliveryWorker:
                 await self._tell(subscription.created_by, "subscription_stopped.json.j2",
                                  subscription=subscription, reason=reason)
             return
-        if reason == "ratelimited" or (error.response.status_code or 0) >= 500:
-            self._retry_later(delivery, reason)
+        if reason == "ratelimited":
+            # Nothing was posted: back in the queue after Retry-After, and not counted as a failure.
+            wait = int(error.response.headers.get("Retry-After", 1) or 1)
+            self._record(delivery.id, state=DeliveryState.PENDING, attempts=max(0, delivery.attempts - 1),
+                         last_error=reason, next_attempt_at=self.herald.clock() + timedelta(seconds=wait))
+            return
+        if (error.response.status_code or 0) >= 500:
+            self._retry_later(delivery, reason)  # it may have been posted: stay `sending`, look first
             return
         self._retry_later(delivery, reason, state=DeliveryState.PENDING)
         if delivery.attempts >= self.max_attempts:
@@ -223,12 +228,3 @@ class DeliveryWorker:
             await self.client.chat_postMessage(channel=user_id, **self.herald.renderer.message(template, **context))
         except SlackApiError as error:
             log.warning("could not tell %s about a delivery problem: %s", user_id, error.response.get("error"))
-
-    async def _wait_for_slot(self, channel_id: str) -> None:
-        """Keep under Slack's pace instead of learning it from 429s."""
-        async with self._slot_lock:
-            now = time.monotonic()
-            start = max(now, self._next_slot, self._last_post.get(channel_id, 0.0) + self.pace.per_channel)
-            self._next_slot = start + 1 / self.pace.per_second
-            self._last_post[channel_id] = start
-        await asyncio.sleep(max(0.0, start - time.monotonic()))

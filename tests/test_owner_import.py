@@ -148,8 +148,7 @@ async def test_backstage_catalog_imports_components_with_their_teams_and_contact
                            ("U0NIGEL", "nigel-manning@example.com")):
         slack.add_user(user_id, email.split("@")[0], email=email)
 
-    # --skip-invalid: Herald rejects the fixture's Component and API that share a name (reported separately).
-    run = await herald_import(BACKSTAGE, "--skip-invalid")
+    run = await herald_import(BACKSTAGE)
 
     assert run.code == 0, run.err
     entries = stored(engine)

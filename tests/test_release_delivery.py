@@ -12,7 +12,8 @@ from sqlmodel import Session, select
 from bot.app import make_client
 from bot.cli import main
 from bot.db import session_scope
-from bot.delivery_worker import DeliveryWorker, Pace
+from bot.delivery_worker import DeliveryWorker
+from bot.pacing import Pace
 from bot.models import Delivery, Release, Subscription
 from bot.releases import ReleaseInput, record_release, subscribe, withdraw_release
 
@@ -25,7 +26,7 @@ def worker(herald):
 
 
 def new_worker(herald) -> DeliveryWorker:
-    return DeliveryWorker(herald, make_client(herald.settings, retry_connections=False), pace=FAST,
+    return DeliveryWorker(herald, make_client(herald.settings, retries=False), pace=FAST,
                           lease=timedelta(seconds=60))
 
 
@@ -199,3 +200,27 @@ async def test_cli_announce_records_and_sends_to_every_subscriber(herald, slack,
     bad = await asyncio.to_thread(main, ["release", "announce", "--component", "billing", "--version", "1.6.0",
                                          "--link", "ftp://nope"])
     assert bad == 1
+
+
+async def test_rate_limits_in_a_channel_herald_has_not_joined_neither_fail_nor_unsubscribe(herald, slack, worker):
+    subscribe_channels(herald, slack, ["C0OUTSIDE"])
+    slack.channels["C0OUTSIDE"]["is_member"] = False  # posted to through chat:write.public
+    slack.rate_limit("chat.postMessage", times=6, retry_after=0)
+    release(herald)
+    await drain(worker)
+    assert len(announcements(slack, "C0OUTSIDE")) == 1
+    with Session(herald.engine) as session:
+        assert session.exec(select(Subscription.active)).one() is True
+        assert session.exec(select(Delivery.attempts)).one() == 1  # 429s are not failures
+
+
+async def test_a_lost_answer_in_a_channel_herald_has_not_joined_is_reconciled_after_joining(herald, slack, clock):
+    subscribe_channels(herald, slack, ["C0OUTSIDE"])
+    slack.channels["C0OUTSIDE"]["is_member"] = False
+    slack.lose_answers("chat.postMessage", times=1)
+    release(herald)
+    await drain(new_worker(herald))
+    clock.now += timedelta(minutes=10)
+    await drain(new_worker(herald))
+    assert len(announcements(slack, "C0OUTSIDE")) == 1
+    assert [c.args["channel"] for c in slack.calls_to("conversations.join")] == ["C0OUTSIDE"]

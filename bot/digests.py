@@ -1,0 +1,213 @@
+"""Digests: what a channel or person is told on schedule. Plain data; the runner posts it.
+
+Each section costs one query whatever the number of launches in it (no query per launch).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, delete, func, select
+
+from bot import directory
+from bot.errors import InvalidInput
+from bot.matching import slugify
+from bot.models import (
+    Component,
+    Contact,
+    Digest,
+    DigestRun,
+    Launch,
+    LaunchChange,
+    Release,
+    Risk,
+    Stage,
+    Team,
+    TeamMember,
+)
+from bot.schedules import Schedule
+
+FILTERS = ("team", "component", "tag", "stage")
+ALWAYS = "always"
+UPCOMING = timedelta(days=14)
+DIGEST_FIELDS = ("created", "stage", "target", "risk", "risk reason")
+
+
+@dataclass(frozen=True)
+class LaunchNews:
+    """What changed on one launch since the last digest."""
+
+    launch: Launch
+    changes: list[LaunchChange]
+
+
+@dataclass
+class DigestContent:
+    since: datetime
+    changed: list[LaunchNews] = field(default_factory=list)
+    at_risk: list[Launch] = field(default_factory=list)
+    upcoming: list[Launch] = field(default_factory=list)
+    shipped: list[Release] = field(default_factory=list)
+    gaps: list[directory.Gap] = field(default_factory=list)
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.changed or self.at_risk or self.upcoming or self.shipped or self.gaps)
+
+
+def schedule_of(digest: Digest) -> Schedule:
+    return Schedule(digest.cron, digest.timezone)
+
+
+def parse_options(words: list[str]) -> tuple[dict[str, str], bool]:
+    """Filters like `team:payments stage:beta`, and `always` (post even when empty)."""
+    filters: dict[str, str] = {}
+    always = False
+    for word in words:
+        name, _, value = word.partition(":")
+        if word.lower() == ALWAYS:
+            always = True
+        elif name.lower() in FILTERS and value:
+            filters[name.lower()] = value if name.lower() == "stage" else slugify(value)
+        else:
+            raise InvalidInput(f"I don't understand “{word}”. Filters: team:…, component:…, tag:…, stage:…; or `always`.")
+    if "stage" in filters and filters["stage"] not in set(Stage):
+        raise InvalidInput(f"“{filters['stage']}” is not a stage. Stages: {', '.join(Stage)}.")
+    return filters, always
+
+
+def set_digest(
+    session: Session, *, channel_id: str, personal: bool, schedule: Schedule, filters: dict[str, str],
+    always: bool, actor_id: str,
+) -> Digest:
+    """One digest per channel (or person): setting it again replaces the schedule."""
+    digest = session.exec(select(Digest).where(Digest.channel_id == channel_id)).first() or Digest(
+        channel_id=channel_id, cron=schedule.cron, timezone=schedule.timezone, created_by=actor_id)
+    digest.personal, digest.cron, digest.timezone = personal, schedule.cron, schedule.timezone
+    digest.filters, digest.always = filters, always
+    session.add(digest)
+    session.flush()
+    return digest
+
+
+def remove_digest(session: Session, *, channel_id: str) -> None:
+    digest = session.exec(select(Digest).where(Digest.channel_id == channel_id)).first()
+    if digest is None:
+        raise InvalidInput("There is no digest here to turn off.")
+    session.exec(delete(DigestRun).where(DigestRun.digest_id == digest.id))
+    session.delete(digest)
+
+
+def digest_for(session: Session, channel_id: str) -> Digest:
+    digest = session.exec(select(Digest).where(Digest.channel_id == channel_id)).first()
+    if digest is None:
+        raise InvalidInput("There is no digest here yet. Start one with `/launch digest daily 09:00`.")
+    return digest
+
+
+def claim_period(session: Session, *, digest_id: int, period: datetime, posted: bool) -> bool:
+    """Insert the unique run row for this period; False if another replica (or an earlier run) has it."""
+    try:
+        with session.begin_nested():
+            session.add(DigestRun(digest_id=digest_id, period=period, posted=posted))
+    except IntegrityError:
+        return False
+    return True
+
+
+def release_claim(session: Session, *, digest_id: int, period: datetime) -> None:
+    """Give a period back when posting failed, so the next wake-up tries again."""
+    session.exec(delete(DigestRun).where(DigestRun.digest_id == digest_id, DigestRun.period == period))
+
+
+def claimed_periods(session: Session) -> dict[int, datetime]:
+    """The newest claimed period of every digest, in one statement."""
+    return dict(session.exec(select(DigestRun.digest_id, func.max(DigestRun.period)).group_by(DigestRun.digest_id)).all())
+
+
+def content(session: Session, digest: Digest, *, since: datetime, now: datetime, today: date) -> DigestContent:
+    launches = _launch_scope(session, digest)
+    found = DigestContent(since=since)
+    if launches is not None:
+        rows = session.exec(
+            select(LaunchChange, Launch).join(Launch, col(LaunchChange.launch_id) == Launch.id)
+            .where(col(LaunchChange.at) > since, col(LaunchChange.at) <= now,
+                   col(LaunchChange.field).in_(DIGEST_FIELDS), *launches)
+            .order_by(Launch.name, LaunchChange.at)
+        ).all()
+        by_launch: dict[int, LaunchNews] = {}
+        for change, launch in rows:
+            by_launch.setdefault(launch.id, LaunchNews(launch, [])).changes.append(change)
+        found.changed = list(by_launch.values())
+        active = col(Launch.stage).in_([s for s in Stage if s.is_active])
+        found.at_risk = list(session.exec(
+            select(Launch).where(active, Launch.risk != Risk.ON_TRACK, *launches).order_by(Launch.risk, Launch.name)
+        ).all())
+        found.upcoming = list(session.exec(
+            select(Launch).where(active, col(Launch.target_date) >= today, col(Launch.target_date) <= today + UPCOMING,
+                                 *launches).order_by(Launch.target_date, Launch.name)
+        ).all())
+    found.shipped = _shipped(session, digest, since=since, now=now)
+    found.gaps = _gaps(session, digest)
+    return found
+
+
+def _launch_scope(session: Session, digest: Digest) -> list | None:
+    """Conditions on launches for this digest's filters; None when no launch can match (a tag filter)."""
+    filters = digest.filters
+    if "tag" in filters:
+        return None  # launches carry no tags
+    conditions = []
+    if digest.personal:
+        conditions.append(Launch.owner_id == digest.channel_id)
+    if "stage" in filters:
+        conditions.append(Launch.stage == filters["stage"])
+    if "component" in filters:
+        conditions.append(Launch.key == filters["component"])
+    if "team" in filters:
+        conditions.append(col(Launch.owner_id).in_(_team_people(filters["team"])))
+    return conditions
+
+
+def _team_people(team_key: str):
+    return (select(Contact.slack_user_id).join(TeamMember, col(TeamMember.contact_id) == Contact.id)
+            .join(Team, col(Team.id) == TeamMember.team_id).where(Team.key == team_key))
+
+
+def _shipped(session: Session, digest: Digest, *, since: datetime, now: datetime) -> list[Release]:
+    query = select(Release).where(col(Release.announce_at) > since, col(Release.announce_at) <= now,
+                                  col(Release.withdrawn).is_(False)).order_by(Release.announce_at)
+    if "component" in digest.filters:
+        query = query.where(Release.component == digest.filters["component"])
+    if "team" in digest.filters:
+        query = query.where(col(Release.component).in_(
+            select(Component.key).join(Team, col(Component.team_id) == Team.id).where(Team.key == digest.filters["team"])))
+    if digest.personal:
+        query = query.where(col(Release.component).in_(
+            select(Launch.key).where(Launch.owner_id == digest.channel_id)))
+    releases = session.exec(query).all()
+    tag = digest.filters.get("tag")
+    return [release for release in releases if tag is None or tag in release.tags]
+
+
+def _gaps(session: Session, digest: Digest) -> list[directory.Gap]:
+    if digest.personal or "stage" in digest.filters:
+        return []
+    gaps = directory.gaps(session)
+    if "component" in digest.filters:
+        gaps = [g for g in gaps if g.component.key == digest.filters["component"]]
+    if "tag" in digest.filters:
+        gaps = [g for g in gaps if digest.filters["tag"] in g.component.tags]
+    if "team" in digest.filters:
+        team_id = session.exec(select(Team.id).where(Team.key == digest.filters["team"])).first()
+        gaps = [g for g in gaps if g.component.team_id == team_id]
+    return gaps
+
+
+def slip_days(change: LaunchChange) -> int | None:
+    """Days a target change moved a launch (negative: earlier); None for other changes."""
+    if change.field != "target" or not change.old_value or not change.new_value:
+        return None
+    return (date.fromisoformat(change.new_value) - date.fromisoformat(change.old_value)).days
