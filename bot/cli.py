@@ -156,6 +156,9 @@ def _import_owners(settings: Settings, args: argparse.Namespace) -> int:
     migrate(settings.database_url)
     engine = make_engine(settings.database_url)
     batch = read_owner_files(args.paths)
+    if batch.problems and not args.skip_invalid:  # before asking Slack about anyone
+        print(f"herald: {ImportRejected(batch.problems)}", file=sys.stderr)
+        return 1
     with session_scope(engine) as session:
         wanted = contact_refs(batch) - cached_people(session, contact_refs(batch))
     people = asyncio.run(_find_people(settings, wanted))

@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from sqlmodel import Session, select
 
 from bot.launches import DEFAULT_CHECKLIST
+from bot.directory_index import touch
 from bot.matching import slugify
 from bot.models import ChecklistItem, Component, Contact, Launch, LaunchChange, Risk, Stage, Team
 
@@ -93,6 +94,7 @@ def _add_directory(session: Session) -> None:
                   runbook_url=f"https://wiki.example.com/runbooks/{slugify(name)}")
         for name, kind, team, primary, backup, aliases, description in DEMO_COMPONENTS
     )
+    touch(session)
 
 
 def _add(session: Session, demo: DemoLaunch, today: date) -> None:

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, or_, select
 
-from bot.directory_index import DirectoryIndex, Match
+from bot.directory_index import DirectoryIndex, Match, touch
 from bot.errors import InvalidInput, NotAllowed
 from bot.matching import slugify
 from bot.models import Component, Contact, OwnershipChange, Team, TeamMember, utcnow
@@ -150,6 +150,7 @@ def change(
     if old != new:
         component.updated_at = utcnow()
         session.add(component)
+        touch(session)
         session.add(OwnershipChange(component_id=component.id, actor_id=actor_id, field=field_name,
                                     old_value=old, new_value=new))
     session.flush()
@@ -173,6 +174,7 @@ def claim(session: Session, *, name: str, actor_id: str) -> Card:
     me = contact_for_user(session, actor_id)
     component.primary_contact_id, component.updated_at = me.id, utcnow()
     session.add(component)
+    touch(session)
     session.add(OwnershipChange(component_id=component.id, actor_id=actor_id, field="primary",
                                 new_value=actor_id))
     session.flush()

@@ -7,10 +7,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process, utils
-from sqlalchemy import func
+from sqlalchemy import update
 from sqlmodel import Session, select
 
-from bot.models import Component
+from bot.models import Component, DirectoryVersion
 
 TOKEN_CUTOFF = 75  # "biling" → "billing" is 92, "api" → "ui" is 80, "bill" → "billing" is 73
 RESULT_CUTOFF = 60
@@ -35,13 +35,13 @@ class DirectoryIndex:
 
     Typos are matched word by word against the vocabulary of all words (a few thousand, not tens
     of thousands of terms), candidates are the components holding the matched words, and only
-    those are scored against the whole query. The table's row count and newest `updated_at` tell
-    whether another process changed it, so a query costs one indexed statement, not a scan.
+    their terms are scored against the whole query, in one rapidfuzz call. Every change to the
+    directory bumps one version row (`touch`), so a query costs reading that row, not a scan.
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._signature: tuple[int, object] | None = None
+        self._signature: int | None = None
         self._entries: dict[int, _Entry] = {}
         self._vocabulary: list[str] = []
         self._holders: dict[str, set[int]] = {}
@@ -51,13 +51,9 @@ class DirectoryIndex:
         wanted = utils.default_process(query)
         if not wanted:
             return []
-        candidates = self._candidates(wanted.split())
-        scored = [(self._score(wanted, self._entries[i]), i) for i in candidates]
-        ranked = sorted(
-            ((score, i) for score, i in scored if score >= RESULT_CUTOFF),
-            key=lambda item: (-item[0], len(self._entries[item[1]].name), self._entries[item[1]].name),
-        )
-        return [Match(i, self._entries[i].name, score) for score, i in ranked[:limit]]
+        scores = self._scores(wanted, self._candidates(wanted.split()))
+        ranked = sorted(scores, key=lambda i: (-scores[i], len(self._entries[i].name), self._entries[i].name))
+        return [Match(i, self._entries[i].name, scores[i]) for i in ranked[:limit]]
 
     def _candidates(self, words: list[str]) -> list[int]:
         """Components holding words like the query's, those matching most query words first."""
@@ -71,13 +67,22 @@ class DirectoryIndex:
                     weight[component_id] += score
         return sorted(weight, key=weight.__getitem__, reverse=True)[:CANDIDATES]
 
-    @staticmethod
-    def _score(wanted: str, entry: _Entry) -> float:
-        return max(fuzz.WRatio(wanted, term, processor=None) for term in entry.terms)
+    def _scores(self, wanted: str, candidates: list[int]) -> dict[int, float]:
+        """Each candidate's best term score, scoring every distinct term once."""
+        holders: dict[str, list[int]] = {}
+        for component_id in candidates:
+            for term in self._entries[component_id].terms:
+                holders.setdefault(term, []).append(component_id)
+        scores: dict[int, float] = {}
+        for term, score, _ in process.extract(wanted, list(holders), scorer=fuzz.WRatio, processor=None,
+                                              limit=None, score_cutoff=RESULT_CUTOFF):
+            for component_id in holders[term]:
+                scores[component_id] = max(scores.get(component_id, 0.0), score)
+        return scores
 
     def _refresh(self, session: Session) -> None:
-        signature = tuple(session.exec(select(func.count(), func.max(Component.updated_at))).one())
-        if signature == self._signature:
+        signature = session.exec(select(DirectoryVersion.version)).first()
+        if signature is not None and signature == self._signature:
             return
         with self._lock:
             rows = session.exec(
@@ -93,3 +98,11 @@ class DirectoryIndex:
                         holders[token].add(component_id)
             self._entries, self._holders, self._vocabulary = entries, dict(holders), list(holders)
             self._signature = signature
+
+
+def touch(session: Session) -> None:
+    """Tell every replica's index that the directory changed."""
+    bumped = session.exec(update(DirectoryVersion).values(version=DirectoryVersion.version + 1)).rowcount
+    if not bumped:
+        session.add(DirectoryVersion(id=1, version=1))
+        session.flush()

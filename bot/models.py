@@ -235,3 +235,13 @@ class DigestRun(SQLModel, table=True):
     period: datetime  # the scheduled time this run stands for
     posted: bool = False  # false: skipped (empty, or too late after downtime)
     at: datetime = Field(default_factory=utcnow)
+
+
+class DirectoryVersion(SQLModel, table=True):
+    """One row counting changes to the directory, so every replica's in-memory index can tell it is behind
+    by reading a single row instead of scanning the table."""
+
+    __tablename__ = "directory_version"
+
+    id: int = Field(default=1, primary_key=True)
+    version: int = 0

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sqlmodel import Session, col, delete, select
 
 from bot.errors import HeraldError
+from bot.directory_index import touch
 from bot.matching import slugify
 from bot.models import Component, Contact, Team, TeamMember, utcnow
 from bot.owner_records import ComponentRecord, OwnerFile, Problem, TeamRecord, component_key
@@ -73,9 +75,10 @@ def import_owners(
         _upsert_component(session, existing.get(key), key, record, teams, contacts, report)
         if progress and (done % 500 == 0 or done == total):
             progress(done, total)
+    touch(session)
     if prune:
         # A file with skipped rows may still name entries it could not say; keep those.
-        unsure = {problem.source.path for problem in batch.problems}
+        unsure = {_source_path(problem.source.path) for problem in batch.problems}
         stale = [c.id for key, c in existing.items()
                  if key not in seen and c.source is not None and c.source not in unsure]
         if stale:
@@ -120,18 +123,30 @@ def _upsert_teams(
             teams[key] = team
         if record:
             changed = _assign(team, name=record.name, display_name=record.display_name, channel=record.channel,
-                              slack_group=record.slack_group, escalation=record.escalation, source=str(record.source))
+                              slack_group=record.slack_group, escalation=record.escalation,
+                              source=_source_path(record.source.path))
             if changed:
                 team.updated_at = utcnow()
         session.add(team)
     session.flush()
-    for key, record in named.items():
-        if record is not None:
-            members = {contacts[normalize_ref(m)].id for m in record.members}
-            session.exec(delete(TeamMember).where(TeamMember.team_id == teams[key].id))
-            session.add_all(TeamMember(team_id=teams[key].id, contact_id=member) for member in members)
+    _set_members(session, {teams[key].id: {contacts[normalize_ref(m)].id for m in record.members}
+                           for key, record in named.items() if record is not None})
     report.teams = len(named)
     return teams
+
+
+def _set_members(session: Session, wanted: dict[int, set[int]]) -> None:
+    """Make each team's members what its file says, touching only the rows that differ."""
+    current: dict[int, set[int]] = {team_id: set() for team_id in wanted}
+    for team_id, contact_id in session.exec(
+        select(TeamMember.team_id, TeamMember.contact_id).where(col(TeamMember.team_id).in_(wanted))
+    ).all():
+        current[team_id].add(contact_id)
+    for team_id, members in wanted.items():
+        gone = current[team_id] - members
+        if gone:
+            session.exec(delete(TeamMember).where(TeamMember.team_id == team_id, col(TeamMember.contact_id).in_(gone)))
+        session.add_all(TeamMember(team_id=team_id, contact_id=c) for c in members - current[team_id])
 
 
 def _team_name(components: list[ComponentRecord], key: str) -> str:
@@ -160,7 +175,7 @@ def _upsert_component(
         escalation=record.escalation,
         runbook_url=record.runbook,
         repo_url=record.repo,
-        source=str(record.source.path),
+        source=_source_path(record.source.path),
     )
     if component is None:
         session.add(Component(key=key, **values))
@@ -171,6 +186,11 @@ def _upsert_component(
         report.updated += 1
     else:
         report.unchanged += 1
+
+
+def _source_path(path: str) -> str:
+    """One spelling per file, so `a.yaml` and `/here/a.yaml` are the same source."""
+    return str(Path(path).resolve())
 
 
 def _assign(row: Any, **values: Any) -> bool:

@@ -7,6 +7,7 @@ from datetime import date
 from sqlmodel import Session, select
 
 from bot.launches import DEFAULT_CHECKLIST
+from bot.directory_index import touch
 from bot.matching import slugify
 from bot.models import ChecklistItem, Component, Contact, Launch, LaunchChange, Risk, Stage, Team, TeamMember
 
@@ -90,6 +91,7 @@ def add_component(
         source=source,
     )
     session.add(component)
+    touch(session)
     session.commit()
     session.refresh(component)
     return component
