@@ -18,12 +18,13 @@ from sqlalchemy import Engine
 
 from bot.background import Background
 from bot.db import session_scope
+from bot.digest_runner import DigestScheduler
 from bot.directory_index import DirectoryIndex
 from bot.handled_events import claim_event
 from bot.models import utcnow
 from bot.render import Renderer
 from bot.settings import Settings
-from handlers import launch, releases, whoowns
+from handlers import home, launch, releases, whoowns
 
 HERALD_CONTEXT_KEY = "herald"
 
@@ -40,6 +41,7 @@ class Herald:
     clock: Callable[[], datetime] = utcnow
     background: Background = field(default_factory=Background)
     directory_index: DirectoryIndex = field(default_factory=DirectoryIndex)
+    digest_jobs: DigestScheduler | None = None  # set where a scheduler runs (serve, socket)
 
     def today(self) -> date:
         return self.clock().astimezone(self.settings.zone).date()
@@ -94,6 +96,7 @@ def create_app(herald: Herald, *, authorize: Callable[..., AuthorizeResult] | No
                     return BoltResponse(status=200, body="")
         await next()
 
+    home.register(app)
     launch.register(app)
     releases.register(app)
     whoowns.register(app)

@@ -65,13 +65,6 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _worker(herald):
-    from bot.app import make_client
-    from bot.delivery_worker import DeliveryWorker
-
-    return DeliveryWorker(herald, make_client(herald.settings, retries=False))
-
-
 def _default_command(settings: Settings) -> str:
     if settings.bot_token and settings.app_token:
         return "socket"
@@ -92,7 +85,7 @@ def _serve(settings: Settings, _args: argparse.Namespace) -> int:
     settings.require_http()
     migrate(settings.database_url)
     herald = make_herald(settings, make_engine(settings.database_url))
-    web_app = make_web_app(create_app(herald), herald, worker=_worker(herald))
+    web_app = make_web_app(create_app(herald), herald, with_services=True)
     log.info("Herald is listening on port %s (POST /slack/events)", settings.port)
     web.run_app(web_app, port=settings.port, print=None)
     return 0
@@ -106,12 +99,11 @@ def _socket(settings: Settings, _args: argparse.Namespace) -> int:
     herald = make_herald(settings, make_engine(settings.database_url))
 
     async def run() -> None:
+        from bot.services import running
+
         handler = AsyncSocketModeHandler(create_app(herald), settings.app_token)
-        worker = asyncio.create_task(_worker(herald).run_forever())
-        try:
+        async with running(herald):
             await handler.start_async()
-        finally:
-            worker.cancel()
 
     asyncio.run(run())
     return 0
@@ -226,7 +218,9 @@ async def _deliver(herald, release_id: int) -> tuple[int, int]:
     """Send this release's announcements now, as the server's worker would."""
     from bot.releases import delivery_counts
 
-    worker = _worker(herald)
+    from bot.services import outbox_worker
+
+    worker = outbox_worker(herald)
     while True:
         await worker.run_once()
         with session_scope(herald.engine) as session:

@@ -8,11 +8,13 @@ class ActionId(StrEnum):
     SHOW_COMPONENT = "directory.show"
     CLAIM_COMPONENT = "directory.claim"
     PREVIEW_RELEASE = "release.preview"
+    UPDATE_LAUNCH = "home.update_launch"
     INPUT = "input"  # the one element of each input block
 
 
 class ViewId(StrEnum):
     RELEASE_FORM = "release.form"
+    UPDATE_LAUNCH = "launch.update_form"
 
 
 class BlockId(StrEnum):
@@ -25,3 +27,6 @@ class BlockId(StrEnum):
     WHEN = "release.when"
     AT = "release.at"
     PREVIEW = "release.preview"
+    STAGE = "launch.stage"
+    RISK = "launch.risk"
+    REASON = "launch.reason"

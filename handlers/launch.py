@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from slack_bolt.async_app import AsyncApp
 
-from bot import launches, releases
+from bot import launches
 from bot.db import session_scope
 from bot.errors import InvalidInput
 from bot.ids import ActionId
@@ -21,8 +21,9 @@ from handlers.command_text import (
     split_words,
     text_of,
 )
+from handlers import digests as digests_ui
 from handlers import releases as releases_ui
-from handlers.launch_updates import post_launch_update
+from handlers.launch_updates import follow_up
 from handlers.replies import answers_errors
 
 if TYPE_CHECKING:
@@ -135,9 +136,8 @@ def set_field(herald: Herald, call: Invocation) -> Reply:
             admins=herald.settings.admins,
             today=herald.today(),
         )
-        if change.went_live:
-            releases.announce_launch(session, change.launch, now=herald.clock())
-    return _changed(herald, change)
+        after = follow_up(herald, session, change)
+    return _changed(herald, change, after)
 
 
 def check(herald: Herald, call: Invocation, *, done: bool = True) -> Reply:
@@ -154,7 +154,8 @@ def check(herald: Herald, call: Invocation, *, done: bool = True) -> Reply:
             actor_id=call.user_id,
             admins=herald.settings.admins,
         )
-    return _changed(herald, change)
+        after = follow_up(herald, session, change)
+    return _changed(herald, change, after)
 
 
 def uncheck(herald: Herald, call: Invocation) -> Reply:
@@ -169,19 +170,16 @@ def add_item(herald: Herald, call: Invocation) -> Reply:
         change = launches.add_item(
             session, reference=reference, label=text_of(rest), actor_id=call.user_id, admins=herald.settings.admins
         )
-    return _changed(herald, change)
+        after = follow_up(herald, session, change)
+    return _changed(herald, change, after)
 
 
 def help_(herald: Herald, _call: Invocation) -> Reply:
     return Reply(herald.renderer.message("launch_help.json.j2"))
 
 
-def _changed(herald: Herald, change: launches.Change) -> Reply:
-    """Confirm the change; post it in the launch's channel after the ack."""
-    message = herald.renderer.message("launch_changed.json.j2", change=change, today=herald.today())
-    if not (change.changes and change.launch.channel_id):
-        return Reply(message)
-    return Reply(message, after=lambda: post_launch_update(herald, change))
+def _changed(herald: Herald, change: launches.Change, after) -> Reply:
+    return Reply(herald.renderer.message("launch_changed.json.j2", change=change, today=herald.today()), after)
 
 
 SUBCOMMANDS = {
@@ -195,5 +193,6 @@ SUBCOMMANDS = {
     "subscribe": releases_ui.subscribe,
     "unsubscribe": releases_ui.unsubscribe,
     "subscriptions": releases_ui.subscriptions,
+    "digest": digests_ui.digest,
     HELP: help_,
 }

@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlmodel import Session
 
-from bot import launches
+from bot import launches, releases
 from bot.db import session_scope
 
 if TYPE_CHECKING:
@@ -20,6 +22,17 @@ log = logging.getLogger(__name__)
 
 # One thread root per launch even when two changes arrive together in this process.
 _thread_locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+
+
+def follow_up(herald: Herald, session: Session, change: launches.Change) -> Callable[[], Awaitable[None]] | None:
+    """What a change sets off, from whichever surface made it: a launch that went live is announced
+    as a release (in the change's own transaction); the change is posted in the launch's channel
+    after the person who made it has their answer."""
+    if change.went_live:
+        releases.announce_launch(session, change.launch, now=herald.clock())
+    if change.changes and change.launch.channel_id:
+        return lambda: post_launch_update(herald, change)
+    return None
 
 
 async def post_launch_update(herald: Herald, change: launches.Change) -> None:
