@@ -12,7 +12,9 @@ from datetime import datetime, timezone
 import pytest
 
 from bot.db import session_scope
+from bot.digests import set_digest
 from bot.releases import ReleaseInput, record_release, subscribe
+from bot.schedules import Schedule
 from conftest import BOT_TOKEN
 from slack_requests import SIGNING_SECRET
 
@@ -31,9 +33,27 @@ def start_replica(database_url: str, slack_url: str, workdir) -> subprocess.Pope
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
-async def test_two_replicas_fan_out_one_release_once_per_channel(database_url, engine, slack, tmp_path):
+def needs_postgres(database_url: str) -> None:
     if not database_url.startswith("postgresql"):
         pytest.skip("several replicas share one PostgreSQL database; SQLite serves a single process")
+
+
+async def wait_for(condition, replicas: list[subprocess.Popen], *, seconds: float = 30) -> None:
+    for _ in range(int(seconds * 10)):
+        if condition():
+            return
+        assert all(replica.poll() is None for replica in replicas), replicas[0].stderr.read().decode()
+        await asyncio.sleep(0.1)
+
+
+def stop(replicas: list[subprocess.Popen]) -> None:
+    for replica in replicas:
+        replica.terminate()
+        replica.wait(timeout=10)
+
+
+async def test_two_replicas_fan_out_one_release_once_per_channel(database_url, engine, slack, tmp_path):
+    needs_postgres(database_url)
     channels = [f"C0REPLICA{n:02}" for n in range(30)]
     with session_scope(engine) as session:
         for channel in channels:
@@ -44,14 +64,26 @@ async def test_two_replicas_fan_out_one_release_once_per_channel(database_url, e
         with session_scope(engine) as session:  # recorded while both replicas' workers are polling
             record_release(session, ReleaseInput(component="billing", version="9.9.9", source="cli"),
                            now=datetime.now(timezone.utc))
-        for _ in range(300):
-            if all(slack.messages.get(channel) for channel in channels):
-                break
-            assert all(replica.poll() is None for replica in replicas), replicas[0].stderr.read().decode()
-            await asyncio.sleep(0.1)
+        await wait_for(lambda: all(slack.messages.get(channel) for channel in channels), replicas)
         await asyncio.sleep(2)  # time enough for a second copy to show up, were one coming
     finally:
-        for replica in replicas:
-            replica.terminate()
-            replica.wait(timeout=10)
+        stop(replicas)
     assert {channel: len(slack.messages.get(channel, [])) for channel in channels} == {c: 1 for c in channels}
+
+
+async def test_two_replicas_starting_with_a_digest_due_post_it_once(database_url, engine, slack, tmp_path):
+    needs_postgres(database_url)
+    slack.add_channel("C0DIGEST", "digest")
+    with session_scope(engine) as session:  # hourly, so one is always due within the grace period
+        set_digest(session, channel_id="C0DIGEST", personal=False, schedule=Schedule("0 * * * *", "UTC"),
+                   filters={}, always=True, actor_id="U0ANN")
+    now = datetime.now(timezone.utc)
+    if now.minute == 59 and now.second > 20:  # both replicas must see the same hour as due
+        await asyncio.sleep(61 - now.second)
+    replicas = [start_replica(database_url, slack.base_url, tmp_path) for _ in range(2)]
+    try:
+        await wait_for(lambda: slack.messages.get("C0DIGEST"), replicas)
+        await asyncio.sleep(3)  # both have caught up by now
+    finally:
+        stop(replicas)
+    assert len(slack.messages["C0DIGEST"]) == 1

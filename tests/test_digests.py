@@ -1,0 +1,177 @@
+"""Scheduled digests: schedules and bad input, DST, the grace rule, claims across replicas, filters, preview."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlmodel import Session, select
+
+from bot.app import make_herald
+from bot.db import session_scope
+from bot.digest_runner import DigestRunner, DigestScheduler
+from bot.models import Digest, LaunchChange, Release
+from bot.settings import load_settings
+from factories import add_launch, add_team
+
+UTC = timezone.utc
+
+
+def at(*parts: int) -> datetime:
+    return datetime(*parts, tzinfo=UTC)
+
+
+def digests_in(slack, channel: str) -> list[dict]:
+    return [m for m in slack.messages.get(channel, []) if "digest" in m["text"].lower() or "Launch digest" in str(m["blocks"])]
+
+
+@pytest.fixture
+def launches(engine):
+    with Session(engine) as session:
+        checkout = add_launch(session, "Checkout v2", stage="beta", target="2026-12-01", owner="U0ANN",
+                              risk="at_risk", risk_reason="provider late")
+        add_launch(session, "Search revamp", stage="building", target="2027-03-01", owner="U0BOB")
+        session.add_all([
+            LaunchChange(launch_id=checkout.id, at=at(2026, 11, 24, 12), actor_id="U0ANN", field="target",
+                         old_value="2026-11-26", new_value="2026-12-01"),
+            LaunchChange(launch_id=checkout.id, at=at(2026, 11, 24, 13), actor_id="U0ANN", field="stage",
+                         old_value="building", new_value="beta"),
+        ])
+        session.add(Release(component="billing", component_name="Billing", version="1.4.0", source="cli",
+                            announce_at=at(2026, 11, 24, 15), fanned_out=True))
+        session.commit()
+
+
+async def test_setting_a_digest_says_when_the_next_one_comes(sender, engine):
+    answer = await sender.command("digest daily 09:00 Europe/Berlin", channel="C0LAUNCHES")
+    assert "This channel gets a launch digest daily at 09:00 Europe/Berlin; the next one comes Thu 26 Nov 2026 09:00" in answer.text
+    with Session(engine) as session:
+        digest = session.exec(select(Digest)).one()
+    assert (digest.channel_id, digest.cron, digest.timezone) == ("C0LAUNCHES", "0 9 * * *", "Europe/Berlin")
+
+
+@pytest.mark.parametrize(("text", "explanation"), [
+    ("digest daily 25:00", "“25:00” is not a time"),
+    ("digest daily 09:00 Mars/Olympus", "“Mars/Olympus” is not a time zone"),
+    ("digest weekly funday 09:00", "Say which day"),
+    ('digest cron "*/5 * * * *"', "at most once an hour"),
+    ('digest cron "0 9 * *"', "is not a cron expression"),
+    ("digest daily 09:00 colour:blue", "I don't understand “colour:blue”"),
+    ("digest daily 09:00 stage:shipping", "“shipping” is not a stage"),
+    ("digest fortnightly", "“fortnightly” is not a schedule"),
+])
+async def test_bad_schedules_are_explained_and_nothing_is_saved(sender, engine, text, explanation):
+    answer = await sender.command(text)
+    assert explanation in answer.text
+    with Session(engine) as session:
+        assert session.exec(select(Digest)).all() == []
+
+
+async def test_daily_digest_across_spring_forward_comes_once_a_day_at_local_nine(sender, herald, slack, launches):
+    await sender.command("digest daily 09:00 Europe/Berlin always", channel="C0LAUNCHES")
+    runner = DigestRunner(herald)
+    digest_id = only_digest(herald).id
+    posted = []
+    for moment in (at(2026, 3, 28, 8, 0), at(2026, 3, 28, 8, 30), at(2026, 3, 29, 7, 0), at(2026, 3, 29, 8, 0)):
+        posted.append(await runner.run(digest_id, now=moment))
+    # 09:00 CET is 08:00 UTC; the next day 09:00 CEST is 07:00 UTC: neither skipped nor doubled
+    assert posted == ["posted", "claimed", "posted", "claimed"]
+
+
+async def test_weekly_digest_across_fall_back_in_new_york(sender, herald, launches):
+    await sender.command("digest weekly mon 09:00 America/New_York always", channel="C0LAUNCHES")
+    runner = DigestRunner(herald)
+    digest_id = only_digest(herald).id
+    assert await runner.run(digest_id, now=at(2026, 10, 26, 13, 0)) == "posted"  # 09:00 EDT
+    assert await runner.run(digest_id, now=at(2026, 11, 2, 13, 30)) == "claimed"  # 08:30 EST: not yet
+    assert await runner.run(digest_id, now=at(2026, 11, 2, 14, 0)) == "posted"  # 09:00 EST
+
+
+async def test_after_downtime_a_missed_digest_is_posted_once_within_the_grace_period(sender, herald, slack, launches):
+    await sender.command("digest daily 09:00 UTC", channel="C0LAUNCHES")
+    runner = DigestRunner(herald)
+    await runner.catch_up(now=at(2026, 11, 25, 14, 0))  # 5 hours late
+    await runner.catch_up(now=at(2026, 11, 25, 14, 1))
+    assert len(slack.messages["C0LAUNCHES"]) == 1
+    assert "*What changed*" in str(slack.messages["C0LAUNCHES"][0]["blocks"])
+
+
+async def test_a_digest_missed_by_more_than_the_grace_period_is_skipped_with_a_log_line(sender, herald, slack,
+                                                                                        launches, caplog):
+    await sender.command("digest daily 09:00 UTC", channel="C0LAUNCHES")
+    with caplog.at_level(logging.INFO, logger="bot.digest_runner"):
+        await DigestRunner(herald).catch_up(now=at(2026, 11, 25, 16, 0))  # 7 hours late
+    assert slack.messages.get("C0LAUNCHES", []) == []
+    assert "over the grace period" in caplog.text
+
+
+async def test_two_replicas_due_at_once_post_one_digest(sender, herald, slack, launches, settings_env, engine):
+    await sender.command("digest daily 09:00 UTC", channel="C0LAUNCHES")
+    other = make_herald(load_settings(settings_env), engine)  # another process's view of the same store
+    moment = at(2026, 11, 25, 9, 0)
+    results = [await DigestRunner(h).run(only_digest(herald).id, now=moment) for h in (herald, other)]
+    assert sorted(results) == ["claimed", "posted"]
+    assert len(slack.messages["C0LAUNCHES"]) == 1
+
+
+async def test_empty_digests_are_not_posted_unless_the_channel_asked_for_always(sender, herald, slack):
+    await sender.command("digest daily 09:00 UTC", channel="C0LAUNCHES")
+    assert await DigestRunner(herald).run(only_digest(herald).id, now=at(2026, 11, 25, 9)) == "empty"
+    await sender.command("digest daily 09:00 UTC always", channel="C0LAUNCHES")
+    assert await DigestRunner(herald).run(only_digest(herald).id, now=at(2026, 11, 26, 9)) == "posted"
+    assert "Nothing changed" in str(slack.messages["C0LAUNCHES"][0]["blocks"])
+
+
+async def test_digest_sections_show_changes_slips_risks_upcoming_and_shipped(sender, herald, slack, launches):
+    await sender.command("digest daily 09:00 UTC", channel="C0LAUNCHES")
+    await DigestRunner(herald).run(only_digest(herald).id, now=at(2026, 11, 25, 9))
+    text = str(slack.messages["C0LAUNCHES"][0]["blocks"])
+    assert "*Checkout v2*: slipped 5 days to 2026-12-01; Building → Beta" in text
+    assert ":large_yellow_circle: At risk *Checkout v2*: provider late" in text
+    assert "*Coming up in the next 14 days*" in text and "Search revamp" not in text.split("Coming up")[1].split("Shipped")[0]
+    assert ":rocket: Billing 1.4.0" in text
+
+
+async def test_filters_keep_a_team_channel_to_its_own_launches(sender, herald, slack, launches, engine):
+    with Session(engine) as session:
+        add_team(session, "Search", members=["U0BOB"])
+    await sender.command("digest daily 09:00 UTC team:search always", channel="C0LAUNCHES")
+    await DigestRunner(herald).run(only_digest(herald).id, now=at(2026, 11, 25, 9))
+    text = str(slack.messages["C0LAUNCHES"][0]["blocks"])
+    assert "Checkout v2" not in text and "team: search" in text
+
+
+async def test_preview_shows_what_the_next_digest_would_say_now(sender, launches, clock):
+    clock.now = at(2026, 11, 25, 8, 0)
+    await sender.command("digest daily 09:00 UTC", channel="C0LAUNCHES")
+    answer = await sender.command("digest preview", channel="C0LAUNCHES")
+    assert answer.json["response_type"] == "ephemeral"
+    assert "Launch digest" in answer.text and "Checkout v2" in answer.text
+    missing = await sender.command("digest preview", channel="C0GENERAL")
+    assert "There is no digest here yet" in missing.text
+
+
+async def test_personal_digest_goes_by_dm_with_only_my_launches(sender, herald, slack, launches):
+    await sender.command("digest me daily 08:00 UTC always", user="U0BOB")
+    await DigestRunner(herald).run(only_digest(herald).id, now=at(2026, 11, 25, 8))
+    [dm] = slack.messages["D0BOB"]
+    assert "Your launches" in str(dm["blocks"]) and "Checkout v2" not in str(dm["blocks"])
+
+
+async def test_a_scheduler_job_lives_exactly_as_long_as_its_digest(sender, herald):
+    jobs = DigestScheduler(herald, DigestRunner(herald))
+    herald.digest_jobs = jobs
+    await sender.command("digest daily 09:00 UTC", channel="C0LAUNCHES")
+    digest_id = only_digest(herald).id
+    assert jobs.job_ids() == {f"digest:{digest_id}:0 9 * * *:UTC"}
+    await sender.command("digest weekly fri 17:00 UTC", channel="C0LAUNCHES")
+    assert jobs.job_ids() == {f"digest:{digest_id}:0 17 * * fri:UTC"}
+    await sender.command("digest off", channel="C0LAUNCHES")
+    assert jobs.job_ids() == set()
+    assert await DigestRunner(herald).run(digest_id) == "gone"  # a job that fires late posts nothing
+
+
+def only_digest(herald) -> Digest:
+    with session_scope(herald.engine) as session:
+        return session.exec(select(Digest)).one()
