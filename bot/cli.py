@@ -62,6 +62,11 @@ def _parser() -> argparse.ArgumentParser:
     announce.add_argument("--prerelease", action="store_true")
     announce.add_argument("--at", type=datetime.fromisoformat, help="announce later: ISO time with zone")
     announce.add_argument("--no-wait", action="store_true", help="record only; a running Herald sends it")
+    digest = commands.add_parser("digest", help="post digests without the scheduler (for cron)")
+    digest_what = digest.add_subparsers(dest="what", required=True)
+    digest_run = digest_what.add_parser("run", help="post the digests that are due, each once")
+    digest_run.add_argument("--channel", help="only this channel's digest (or a user ID for a personal one)")
+    digest_run.add_argument("--now", action="store_true", help="post now, whatever the schedule says (once an hour)")
     return parser
 
 
@@ -230,6 +235,33 @@ async def _deliver(herald, release_id: int) -> tuple[int, int]:
         await asyncio.sleep(0.2)
 
 
+def _digest_run(settings: Settings, args: argparse.Namespace) -> int:
+    from sqlmodel import select
+
+    from bot.digest_runner import DigestRunner
+    from bot.models import Digest
+
+    migrate(settings.database_url)
+    herald = make_herald(settings, make_engine(settings.database_url))
+    with session_scope(herald.engine) as session:
+        query = select(Digest.id)
+        ids = session.exec(query.where(Digest.channel_id == args.channel) if args.channel else query).all()
+    if args.channel and not ids:
+        print(f"herald: {args.channel} has no digest", file=sys.stderr)
+        return 1
+    now = herald.clock()
+    period = now.replace(minute=0, second=0, microsecond=0) if args.now else None  # once an hour at most
+    runner = DigestRunner(herald)
+
+    async def run_all() -> list[str]:
+        return [await runner.run(digest_id, now=now, period=period) for digest_id in ids]
+
+    outcomes = asyncio.run(run_all())
+    summary = ", ".join(f"{outcomes.count(o)} {o}" for o in sorted(set(outcomes))) or "no digests"
+    print(f"herald: {summary}")
+    return 1 if "failed" in outcomes else 0
+
+
 def _safe_url(url: str) -> str:
     """The URL without a password, for messages."""
     from sqlalchemy.engine import make_url
@@ -245,6 +277,7 @@ COMMANDS = {
     "seed": _seed_command,
     "import": _import_owners,
     "release": _release,
+    "digest": _digest_run,
 }
 
 if __name__ == "__main__":

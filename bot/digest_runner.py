@@ -35,14 +35,14 @@ class DigestRunner:
         self.herald = herald
         self.grace = grace
 
-    async def run(self, digest_id: int, *, now: datetime | None = None) -> str:
-        """Post the digest for the newest scheduled time not yet claimed; return what happened."""
+    async def run(self, digest_id: int, *, now: datetime | None = None, period: datetime | None = None) -> str:
+        """Post the digest for its newest scheduled time (or `period`, when asked for one now), once."""
         now = now or self.herald.clock()
         with session_scope(self.herald.engine) as session:
             digest = session.get(Digest, digest_id)
             if digest is None:
                 return "gone"  # the row was removed: its job posts nothing
-            period = digests.schedule_of(digest).last_fire(now)
+            period = period or digests.schedule_of(digest).last_fire(now)
             if period is None:
                 return "not due"
             late = now - period > self.grace

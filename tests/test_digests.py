@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import datetime, timezone
 
@@ -9,6 +10,7 @@ import pytest
 from sqlmodel import Session, select
 
 from bot.app import make_herald
+from bot.cli import main
 from bot.db import session_scope
 from bot.digest_runner import DigestRunner, DigestScheduler
 from bot.models import Digest, LaunchChange, Release
@@ -175,3 +177,15 @@ async def test_a_scheduler_job_lives_exactly_as_long_as_its_digest(sender, heral
 def only_digest(herald) -> Digest:
     with session_scope(herald.engine) as session:
         return session.exec(select(Digest)).one()
+
+
+async def test_digest_run_from_the_command_line_uses_the_same_claim(sender, herald, slack, launches, settings_env,
+                                                                     monkeypatch, tmp_path):
+    await sender.command("digest daily 09:00 UTC always", channel="C0LAUNCHES")
+    monkeypatch.chdir(tmp_path)
+    for name, value in settings_env.items():
+        monkeypatch.setenv(name, value)
+    assert await asyncio.to_thread(main, ["digest", "run", "--channel", "C0LAUNCHES", "--now"]) == 0
+    assert await asyncio.to_thread(main, ["digest", "run", "--channel", "C0LAUNCHES", "--now"]) == 0
+    assert await asyncio.to_thread(main, ["digest", "run", "--channel", "C0NOWHERE"]) == 1
+    assert len(slack.messages["C0LAUNCHES"]) == 1
