@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -11,11 +10,11 @@ from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
 from bot.errors import InvalidInput, LaunchNotFound, NotAllowed
+from bot.launch_fields import SETTABLE_FIELDS, SETTERS, parse_target
 from bot.matching import closest, slugify
 from bot.models import ChecklistItem, Launch, LaunchChange, Risk, Stage, utcnow
 
 MAX_NAME_LENGTH = 80
-MAX_REASON_LENGTH = 500
 MAX_ITEM_LENGTH = 150
 BOARD_ROWS = 30  # launches listed on the board; the rest are counted per stage
 DEFAULT_CHECKLIST = (
@@ -25,7 +24,6 @@ DEFAULT_CHECKLIST = (
     "Monitoring and alerts in place",
     "Rollback plan tested",
 )
-SETTABLE_FIELDS = ("stage", "target", "owner", "risk", "channel")
 
 
 @dataclass(frozen=True)
@@ -221,7 +219,7 @@ def create_launch(
     launch = Launch(
         key=key,
         name=name,
-        target_date=_parse_target(target, today=today) if target else None,
+        target_date=parse_target(target, today=today) if target else None,
         owner_id=owner_id or actor_id,
         channel_id=channel_id,
         created_by=actor_id,
@@ -248,7 +246,7 @@ def change_field(
 ) -> Change:
     launch = find_launch(session, reference)
     _check_allowed(launch, actor_id, admins)
-    setter = _SETTERS.get(field_name.lower())
+    setter = SETTERS.get(field_name.lower())
     if setter is None:
         raise InvalidInput(f"I can't set “{field_name}”. Fields you can set: {', '.join(SETTABLE_FIELDS)}.")
     updates = setter(value.strip(), today)
@@ -358,74 +356,6 @@ def _clean_name(name: str) -> str:
     if not slugify(name):
         raise InvalidInput("A launch name needs at least one letter or digit.")
     return name
-
-
-def _parse_target(value: str, *, today: date) -> date:
-    try:
-        target = date.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(f"“{value}” is not a date I can read: use YYYY-MM-DD, like {today.isoformat()}.") from None
-    if len(value) != 10:
-        raise InvalidInput(f"“{value}” is not a date I can read: use YYYY-MM-DD, like {today.isoformat()}.")
-    return target
-
-
-_CLEAR = {"none", "-", "tbd", "clear"}
-Update = list[tuple[str, str, object]]  # (history field, Launch attribute, new value)
-
-
-def _set_stage(value: str, _today: date) -> Update:
-    try:
-        return [("stage", "stage", Stage(value.lower().replace(" ", "_")))]
-    except ValueError:
-        raise InvalidInput(f"“{value}” is not a stage. Stages: {', '.join(Stage)}.") from None
-
-
-def _set_target(value: str, today: date) -> Update:
-    return [("target", "target_date", None if value.lower() in _CLEAR else _parse_target(value, today=today))]
-
-
-def _set_owner(value: str, _today: date) -> Update:
-    if value.lower() in _CLEAR:
-        return [("owner", "owner_id", None)]
-    if not _is_user_id(value):
-        raise InvalidInput(f"I don't know a Slack user “{value}”. Mention them with @ so Slack links the name.")
-    return [("owner", "owner_id", value)]
-
-
-def _set_risk(value: str, _today: date) -> Update:
-    level, _, reason = value.partition(" ")
-    try:
-        risk = Risk(level.lower().replace("-", "_"))
-    except ValueError:
-        raise InvalidInput(f"“{level}” is not a risk level. Use one of: {', '.join(Risk)}.") from None
-    reason = " ".join(reason.split()) or None
-    if risk is not Risk.ON_TRACK and not reason:
-        raise InvalidInput(f"Say why it is {risk.value}: `/launch set <launch> risk {risk.value} <reason>`.")
-    if reason and len(reason) > MAX_REASON_LENGTH:
-        raise InvalidInput(f"A risk reason can be at most {MAX_REASON_LENGTH} characters; yours has {len(reason)}.")
-    return [("risk", "risk", risk), ("risk reason", "risk_reason", reason if risk is not Risk.ON_TRACK else None)]
-
-
-def _set_channel(value: str, _today: date) -> Update:
-    if value.lower() in _CLEAR:
-        return [("channel", "channel_id", None)]
-    if re.fullmatch(r"[CG][A-Z0-9]{2,}", value) is None:
-        raise InvalidInput(f"“{value}” is not a channel. Pick one with #, like `#launch-checkout`.")
-    return [("channel", "channel_id", value)]
-
-
-def _is_user_id(value: str) -> bool:
-    return re.fullmatch(r"[UW][A-Z0-9]{2,}", value) is not None
-
-
-_SETTERS = {
-    "stage": _set_stage,
-    "target": _set_target,
-    "owner": _set_owner,
-    "risk": _set_risk,
-    "channel": _set_channel,
-}
 
 
 def _as_text(value: object) -> str | None:

@@ -63,18 +63,21 @@ class ChecklistItem(SQLModel, table=True):
     done_at: datetime | None = None
 
 
-class LaunchChange(SQLModel, table=True):
-    """One line of a launch's append-only history: who changed which field, from what, to what."""
-
-    __tablename__ = "launch_change"
+class ChangeBase(SQLModel):
+    """One line of an append-only history: who changed which field, from what, to what, when."""
 
     id: int | None = Field(default=None, primary_key=True)
-    launch_id: int = Field(foreign_key="launch.id", index=True, ondelete="CASCADE")
     at: datetime = Field(default_factory=utcnow)
     actor_id: str = Field(max_length=32)
     field: str = Field(max_length=32)
     old_value: str | None = Field(default=None, max_length=500)
     new_value: str | None = Field(default=None, max_length=500)
+
+
+class LaunchChange(ChangeBase, table=True):
+    __tablename__ = "launch_change"
+
+    launch_id: int = Field(foreign_key="launch.id", index=True, ondelete="CASCADE")
 
 
 class Team(SQLModel, table=True):
@@ -126,18 +129,12 @@ class Component(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, index=True)
 
 
-class OwnershipChange(SQLModel, table=True):
-    """Append-only history of changes made to the directory from Slack."""
+class OwnershipChange(ChangeBase, table=True):
+    """A change made to the directory from Slack."""
 
     __tablename__ = "ownership_change"
 
-    id: int | None = Field(default=None, primary_key=True)
     component_id: int = Field(foreign_key="component.id", index=True, ondelete="CASCADE")
-    at: datetime = Field(default_factory=utcnow)
-    actor_id: str = Field(max_length=32)
-    field: str = Field(max_length=32)
-    old_value: str | None = Field(default=None, max_length=500)
-    new_value: str | None = Field(default=None, max_length=500)
 
 
 class HandledEvent(SQLModel, table=True):
