@@ -51,6 +51,8 @@ class ConsoleWebClient(AsyncWebClient):
             where = name_of(args.get("channel", ""))
             thread = " (in thread)" if args.get("thread_ts") else ""
             self.out.write(f"\n── posted to {where}{thread} ──\n{as_text(args)}\n")
+        elif "view" in args:  # a modal or the App Home: shown, though the console cannot fill it in
+            self.out.write(f"\n── {api_method}: a form Slack would show ──\n{as_text(args['view'])}\n")
         reply = {"ok": True, "channel": args.get("channel"), "ts": f"{time.time():.6f}"}
         return AsyncSlackResponse(client=self, http_verb=http_verb, api_url=api_method, req_args=args,
                                   data=reply, headers={}, status_code=200)
@@ -73,6 +75,10 @@ def as_text(message: Message) -> str:
             lines.append("  " + "  ".join(f"[{element['text']['text']}]" for element in block["elements"]))
         elif kind == "divider":
             lines.append("─" * 40)
+        elif kind == "input":
+            lines.append(f"[ {block['label']['text']} ]")
+        elif kind == "markdown":
+            lines.append(block["text"])
     text = "\n".join(lines) or message.get("text", "")
     return _plain(text)
 

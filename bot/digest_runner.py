@@ -74,7 +74,7 @@ class DigestRunner:
         title = "Your launches" if digest.personal else "Launch digest"
         return self.herald.renderer.message(
             "digest.json.j2", title=title, content=content, filters=digest.filters, today=self.herald.today(),
-            schedule=schedule.describe().capitalize(), slip_days=digests.slip_days)
+            schedule=schedule.describe(), zone=digest.timezone, slip_days=digests.slip_days)
 
     async def catch_up(self, *, now: datetime | None = None) -> None:
         """Post, once, any digest whose newest period nobody claimed: after downtime, or a failed post."""

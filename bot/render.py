@@ -63,6 +63,7 @@ class Renderer:
             link=link,
             day=format_day,
             when=self.format_when,
+            when_in=format_when_in,
             plural=plural,
             number=lambda n: f"{n:,}",
         )
@@ -171,6 +172,11 @@ def link(url: str | None, label: str) -> Markup | str:
     if url and re.fullmatch(r"https?://[^\s<>|]+", url):
         return Markup(f"<{url.replace('&', '&amp;')}|{_finalize(label)}>")
     return url or "none"
+
+
+def format_when_in(moment: datetime, zone: str) -> str:
+    """A time in the zone a schedule was given in, so "09:00 Europe/Berlin" reads as 09:00."""
+    return moment.astimezone(ZoneInfo(zone)).strftime("%a %d %b %Y %H:%M ") + zone
 
 
 def format_day(day: date | None) -> str:

@@ -45,12 +45,12 @@ class Schedule:
         if minute.isdigit() and hour.isdigit():
             at = f"{int(hour):02}:{int(minute):02} {self.timezone}"
             if dow == "*":
-                return f"daily at {at}"
+                return f"Daily at {at}"
             if dow == "mon-fri":
-                return f"on weekdays at {at}"
+                return f"Weekdays at {at}"
             if dow in DAYS:
-                return f"every {dow.capitalize()} at {at}"
-        return f"on cron `{self.cron}` ({self.timezone})"
+                return f"Every {dow.capitalize()} at {at}"
+        return f"On cron `{self.cron}` ({self.timezone})"
 
 
 def parse_schedule(words: list[str], *, default_timezone: str) -> tuple[Schedule, list[str]]:

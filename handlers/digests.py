@@ -8,7 +8,7 @@ from bot import digests
 from bot.db import session_scope
 from bot.digest_runner import DigestRunner
 from bot.errors import InvalidInput
-from bot.render import Message
+from bot.render import Message, format_when_in
 from bot.schedules import parse_schedule
 from handlers.command_text import Invocation, Reply
 
@@ -42,10 +42,11 @@ def digest(herald: Herald, call: Invocation) -> Reply:
                            always=always, actor_id=call.user_id)
     _resync(herald)
     who = "You get a digest of your launches by DM" if personal else "This channel gets a launch digest"
-    upcoming = herald.renderer.format_when(schedule.next_fire(herald.clock()))
+    upcoming = format_when_in(schedule.next_fire(herald.clock()), schedule.timezone)
     scope = f" ({', '.join(f'{k}: {v}' for k, v in sorted(filters.items()))})" if filters else ""
     empty = " It is posted even when there is nothing new." if always else " Empty digests are not posted."
-    return _say(herald, f"{who} {schedule.describe()}{scope}; the next one comes {upcoming}.{empty}")
+    when = schedule.describe()
+    return _say(herald, f"{who}: {when[0].lower()}{when[1:]}{scope}; the next one comes {upcoming}.{empty}")
 
 
 def _preview(herald: Herald, where: str) -> Message:

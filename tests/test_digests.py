@@ -47,7 +47,7 @@ def launches(engine):
 
 async def test_setting_a_digest_says_when_the_next_one_comes(sender, engine):
     answer = await sender.command("digest daily 09:00 Europe/Berlin", channel="C0LAUNCHES")
-    assert "This channel gets a launch digest daily at 09:00 Europe/Berlin; the next one comes Thu 26 Nov 2026 09:00" in answer.text
+    assert "This channel gets a launch digest: daily at 09:00 Europe/Berlin; the next one comes Thu 26 Nov 2026 09:00 Europe/Berlin" in answer.text
     with Session(engine) as session:
         digest = session.exec(select(Digest)).one()
     assert (digest.channel_id, digest.cron, digest.timezone) == ("C0LAUNCHES", "0 9 * * *", "Europe/Berlin")

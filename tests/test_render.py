@@ -49,3 +49,12 @@ def test_a_message_slack_would_reject_is_a_template_error():
         fit({"text": "t", "blocks": [{"type": "actions", "elements": [button]}]}, template="t", max_blocks=50)
     with pytest.raises(TemplateError, match="fallback"):
         fit({"blocks": []}, template="t", max_blocks=50)
+
+
+def test_help_shows_placeholders_as_text_not_as_slack_links(renderer):
+    import json
+    import re
+
+    text = json.dumps(renderer.message("launch_help.json.j2"))
+    assert re.findall(r"<(?![@#]|https?://)[^>]*>", text) == []
+    assert "&lt;launch or component&gt; &lt;version&gt;" in text
