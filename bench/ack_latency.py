@@ -46,31 +46,29 @@ import platform
 import random
 import statistics
 import sys
-import tempfile
 import time
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from urllib.parse import urlencode
 
 import aiohttp
 import sqlalchemy
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
-from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "tests"))  # tests/ is not a package; fake_slack is imported as tests do
+sys.path.insert(0, str(REPO / "tests"))  # tests/ is not a package; its modules are imported as tests do
 
 from fake_slack import FakeSlack  # noqa: E402
+from harness import bench_store, herald_environment, served  # noqa: E402
+from slack_requests import SIGNING_SECRET, signed_headers, slash_command_body  # noqa: E402
 
 from bot.app import create_app, make_herald  # noqa: E402
-from bot.db import make_engine, migrate  # noqa: E402
+from bot.db import make_engine  # noqa: E402
 from bot.launches import DEFAULT_CHECKLIST  # noqa: E402
 from bot.matching import slugify  # noqa: E402
 from bot.models import ChecklistItem, Launch, LaunchChange, Risk, Stage  # noqa: E402
@@ -85,37 +83,10 @@ TARGET_RATIO = 1.5
 TARGET_MS = 100.0
 
 BOT_TOKEN = "xoxb-bench-token"
-SIGNING_SECRET = "bench-signing-secret"
 TEAM_ID = "T0HERALD"
 
 
 # --------------------------------------------------------------------------- store
-
-
-@contextmanager
-def scratch_store(database_url: str | None) -> Iterator[str]:
-    """A migrated, empty database: a temp SQLite file, or a scratch database on the given PostgreSQL."""
-    if database_url is None:
-        with tempfile.TemporaryDirectory(prefix="herald-bench-") as folder:
-            url = f"sqlite:///{Path(folder) / 'herald.db'}"
-            migrate(url)
-            yield url
-        return
-    admin_url = load_settings({"DATABASE_URL": database_url}).database_url
-    if not admin_url.startswith("postgresql"):
-        raise SystemExit(f"--database-url: expected a postgresql:// URL, got {database_url!r}")
-    admin = sqlalchemy.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    name = f"herald_bench_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as connection:
-        connection.execute(sqlalchemy.text(f'CREATE DATABASE "{name}"'))
-    url = sqlalchemy.make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    try:
-        migrate(url)
-        yield url
-    finally:
-        with admin.connect() as connection:
-            connection.execute(sqlalchemy.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 AREAS = (
@@ -269,15 +240,6 @@ def active_launches(engine: sqlalchemy.Engine) -> int:
 # --------------------------------------------------------------------------- HTTP
 
 
-async def serve(web_app: web.Application) -> tuple[web.AppRunner, str]:
-    """Serve `web_app` on 127.0.0.1 with an ephemeral port, as the tests do; return the events URL."""
-    runner = web.AppRunner(web_app)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    port = runner.addresses[0][1]
-    return runner, f"http://127.0.0.1:{port}{SLACK_PATH}"
-
-
 def bare_web_app(slack_api_url: str, *, process_before_response: bool) -> web.Application:
     """A Bolt app whose /launch listener only acks, served exactly like Herald's (bot/server.py)."""
     app = AsyncApp(
@@ -297,28 +259,6 @@ def bare_web_app(slack_api_url: str, *, process_before_response: bool) -> web.Ap
     web_app = web.Application()
     web_app.router.add_post(SLACK_PATH, slack_events)
     return web_app
-
-
-class Signer:
-    """Slash-command requests as Slack sends them: a form body signed with the app's signing secret."""
-
-    def __init__(self, response_url: str) -> None:
-        self.verifier = SignatureVerifier(SIGNING_SECRET)
-        self.response_url = response_url
-
-    def command(self, text: str) -> tuple[bytes, dict[str, str]]:
-        body = urlencode({
-            "token": "legacy-verification-token", "team_id": TEAM_ID, "team_domain": "herald-bench",
-            "channel_id": "C0GENERAL", "channel_name": "general", "user_id": "U0ANN", "user_name": "ann",
-            "command": "/launch", "text": text, "api_app_id": "A0HERALD", "is_enterprise_install": "false",
-            "response_url": self.response_url, "trigger_id": "1700000000.1.bench",
-        })  # fmt: skip
-        timestamp = str(int(time.time()))
-        return body.encode(), {
-            "Content-Type": "application/x-www-form-urlencoded",
-            "X-Slack-Request-Timestamp": timestamp,
-            "X-Slack-Signature": self.verifier.generate_signature(timestamp=timestamp, body=body),
-        }
 
 
 Check = Callable[[int, bytes, str], str | None]  # (status, body, text sent) -> problem or None
@@ -353,13 +293,14 @@ def herald_answer(expect: Callable[[str], str]) -> Check:
 
 
 async def run_requests(
-    session: aiohttp.ClientSession, signer: Signer, scenario: Scenario, count: int, *, record: bool = True
+    session: aiohttp.ClientSession, response_url: str, scenario: Scenario, count: int, *, record: bool = True
 ) -> None:
     """Send `count` requests one after another; time each from send until the whole answer is read."""
     for text in scenario.texts(count):
-        body, headers = signer.command(text)  # Slack's side: built and signed before the clock starts
+        body = slash_command_body(text, response_url=response_url)  # Slack's side: built and signed
+        headers = signed_headers(body, "application/x-www-form-urlencoded")  # before the clock starts
         started = time.perf_counter()
-        async with session.post(scenario.url, data=body, headers=headers) as response:
+        async with session.post(scenario.url, data=body.encode(), headers=headers) as response:
             answer = await response.read()
         elapsed = time.perf_counter() - started
         problem = scenario.check(response.status, answer, text)
@@ -386,14 +327,12 @@ async def bench(database_url: str, *, requests: int, seed_value: int, store_labe
     seeded_in = time.perf_counter() - started
     counts, active = row_counts(engine), active_launches(engine)
 
-    runners: list[web.AppRunner] = []
+    serving = AsyncExitStack()
     async with FakeSlack(bot_token=BOT_TOKEN, team_id=TEAM_ID) as slack:
         slack.add_channel("C0GENERAL", "general")
         slack.add_user("U0ANN", "ann")
-        settings = load_settings({
-            "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": slack.base_url,
-            "DATABASE_URL": database_url, "HERALD_TIMEZONE": "Europe/Berlin",
-        })  # fmt: skip
+        settings = load_settings(herald_environment(bot_token=BOT_TOKEN, slack_api_url=slack.base_url,
+                                                    database_url=database_url))  # fmt: skip
         herald = make_herald(settings, engine)
         try:
             urls = {}
@@ -402,8 +341,7 @@ async def bench(database_url: str, *, requests: int, seed_value: int, store_labe
                 ("bare_strict", bare_web_app(slack.base_url, process_before_response=True)),
                 ("herald", make_web_app(create_app(herald), herald)),
             ):
-                runner, urls[key] = await serve(web_app)
-                runners.append(runner)
+                urls[key] = await serving.enter_async_context(served(web_app)) + SLACK_PATH
 
             pick = random.Random(seed_value + 1)
             board_header = f"Active launches ({active:,})"
@@ -418,20 +356,19 @@ async def bench(database_url: str, *, requests: int, seed_value: int, store_labe
                          lambda n: [f"status {pick.choice(names)}" for _ in range(n)],
                          herald_answer(lambda text: text.removeprefix("status ")), [], []),
             ]  # fmt: skip
-            signer = Signer(slack.response_url("command"))
+            response_url = slack.response_url("command")
             async with aiohttp.ClientSession() as session:
                 for scenario in scenarios:  # first requests pay auth.test, template compiles, connections
-                    await run_requests(session, signer, scenario, WARMUP, record=False)
+                    await run_requests(session, response_url, scenario, WARMUP, record=False)
                 # Two passes in opposite order, pooled, so drift during the run does not favour one side.
                 first = requests - requests // 2
                 for order, count in ((scenarios, first), (scenarios[::-1], requests // 2)):
                     for scenario in order:
                         gc.collect()
-                        await run_requests(session, signer, scenario, count)
+                        await run_requests(session, response_url, scenario, count)
             await herald.background.drain()
         finally:
-            for runner in runners:
-                await runner.cleanup()
+            await serving.aclose()
             engine.dispose()
     report(scenarios, counts, active, store_label=store_label, seeded_in=seeded_in, total=time.perf_counter() - started)
 
@@ -485,10 +422,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.requests < 2:
         parser.error("--requests must be at least 2")
     logging.basicConfig(level=logging.WARNING)
-    with scratch_store(args.database_url) as url:
-        engine_url = sqlalchemy.make_url(load_settings({"DATABASE_URL": url}).database_url)
-        label = "SQLite (temporary file)" if engine_url.get_backend_name() == "sqlite" else (
-            f"PostgreSQL ({engine_url.host}:{engine_url.port or 5432}, scratch database {engine_url.database})")  # fmt: skip
+    with bench_store(args.database_url) as (url, label):
         asyncio.run(bench(url, requests=args.requests, seed_value=args.seed, store_label=label))
     return 0
 

@@ -58,12 +58,8 @@ import os
 import platform
 import random
 import sys
-import tempfile
 import time
-import uuid
 from collections import Counter, deque
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -73,12 +69,13 @@ from aiohttp import web
 from sqlmodel import Session, col, select
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "tests"))  # tests/ is not a package; fake_slack is imported as tests do
+sys.path.insert(0, str(REPO / "tests"))  # tests/ is not a package; its modules are imported as tests do
 
 from fake_slack import FakeSlack, SlackCall  # noqa: E402
+from harness import bench_store  # noqa: E402
 
 from bot.app import make_client, make_herald  # noqa: E402
-from bot.db import make_engine, migrate, session_scope  # noqa: E402
+from bot.db import make_engine, session_scope  # noqa: E402
 from bot.delivery_worker import METADATA_EVENT, DeliveryWorker  # noqa: E402
 from bot.pacing import Pace  # noqa: E402
 from bot.models import Delivery, DeliveryState  # noqa: E402
@@ -91,35 +88,6 @@ COMPONENT = "billing"
 TARGET_RATIO = 1.1
 POLL = 0.02  # seconds between rounds when nothing could be claimed yet
 RANDOM, PER_CHANNEL, WORKSPACE = "random", "per-channel limit", "workspace limit"
-
-
-# --------------------------------------------------------------------------- store
-
-
-@contextmanager
-def scratch_store(database_url: str | None) -> Iterator[str]:
-    """A migrated, empty database: a temp SQLite file, or a scratch database on the given PostgreSQL."""
-    if database_url is None:
-        with tempfile.TemporaryDirectory(prefix="herald-bench-") as folder:
-            url = f"sqlite:///{Path(folder) / 'herald.db'}"
-            migrate(url)
-            yield url
-        return
-    admin_url = load_settings({"DATABASE_URL": database_url}).database_url
-    if not admin_url.startswith("postgresql"):
-        raise SystemExit(f"--database-url: expected a postgresql:// URL, got {database_url!r}")
-    admin = sqlalchemy.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    name = f"herald_bench_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as connection:
-        connection.execute(sqlalchemy.text(f'CREATE DATABASE "{name}"'))
-    url = sqlalchemy.make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    try:
-        migrate(url)
-        yield url
-    finally:
-        with admin.connect() as connection:
-            connection.execute(sqlalchemy.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 # --------------------------------------------------------------------------- the rate-limited fake
@@ -423,10 +391,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.channels < 1 or args.ceiling < 1 or not 0 <= args.rate_429 < 1:
         parser.error("--channels and --ceiling must be at least 1, --429-rate in [0, 1)")
     logging.basicConfig(level=logging.WARNING)
-    with scratch_store(args.database_url) as url:
-        engine_url = sqlalchemy.make_url(load_settings({"DATABASE_URL": url}).database_url)
-        label = "SQLite (temporary file)" if engine_url.get_backend_name() == "sqlite" else (
-            f"PostgreSQL ({engine_url.host}:{engine_url.port or 5432}, scratch database {engine_url.database})")  # fmt: skip
+    with bench_store(args.database_url) as (url, label):
         result, slack = asyncio.run(bench(url, channels=args.channels, ceiling=args.ceiling, rate_429=args.rate_429,
                                           seed_value=args.seed, concurrency=args.concurrency,
                                           timeout=args.timeout))  # fmt: skip

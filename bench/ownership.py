@@ -53,29 +53,25 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Iterator
 from multiprocessing import get_context
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlencode
 
 import aiohttp
 import sqlalchemy
-from aiohttp import web
-from slack_sdk.signature import SignatureVerifier
 from sqlmodel import Session, select
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "tests"))  # tests/ is not a package; fake_slack is imported as tests do
+sys.path.insert(0, str(REPO / "tests"))  # tests/ is not a package; its modules are imported as tests do
 
 from fake_slack import FakeSlack  # noqa: E402
+from harness import bench_store, herald_environment, served  # noqa: E402
+from slack_requests import signed_headers, slash_command_body  # noqa: E402
 
 from bot.app import create_app, make_client, make_herald  # noqa: E402
-from bot.db import make_engine, migrate, session_scope  # noqa: E402
+from bot.db import make_engine, session_scope  # noqa: E402
 from bot.directory import CONFIDENT  # noqa: E402
 from bot.directory_index import DirectoryIndex  # noqa: E402
 from bot.matching import slugify  # noqa: E402
@@ -95,37 +91,7 @@ IMPORT_TARGET_S = 10.0
 MATCHER_TARGET_MS = 5.0
 
 BOT_TOKEN = "xoxb-bench-token"
-SIGNING_SECRET = "bench-signing-secret"
 TEAM_ID = "T0HERALD"
-
-
-# --------------------------------------------------------------------------- store
-
-
-@contextmanager
-def scratch_store(database_url: str | None) -> Iterator[str]:
-    """A migrated, empty database: a temp SQLite file, or a scratch database on the given PostgreSQL."""
-    if database_url is None:
-        with tempfile.TemporaryDirectory(prefix="herald-bench-") as folder:
-            url = f"sqlite:///{Path(folder) / 'herald.db'}"
-            migrate(url)
-            yield url
-        return
-    admin_url = load_settings({"DATABASE_URL": database_url}).database_url
-    if not admin_url.startswith("postgresql"):
-        raise SystemExit(f"--database-url: expected a postgresql:// URL, got {database_url!r}")
-    admin = sqlalchemy.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    name = f"herald_bench_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as connection:
-        connection.execute(sqlalchemy.text(f'CREATE DATABASE "{name}"'))
-    url = sqlalchemy.make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    try:
-        migrate(url)
-        yield url
-    finally:
-        with admin.connect() as connection:
-            connection.execute(sqlalchemy.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 # --------------------------------------------------------------------------- the directory
@@ -409,28 +375,6 @@ def tally(figures: MatcherFigures, query: Query, matches) -> None:
 # --------------------------------------------------------------------------- (c) end to end
 
 
-class Signer:
-    """Slash-command requests as Slack sends them: a form body signed with the app's signing secret."""
-
-    def __init__(self, response_url: str) -> None:
-        self.verifier = SignatureVerifier(SIGNING_SECRET)
-        self.response_url = response_url
-
-    def command(self, text: str) -> tuple[bytes, dict[str, str]]:
-        body = urlencode({
-            "token": "legacy-verification-token", "team_id": TEAM_ID, "team_domain": "herald-bench",
-            "channel_id": "C0GENERAL", "channel_name": "general", "user_id": "U0ANN", "user_name": "ann",
-            "command": "/whoowns", "text": text, "api_app_id": "A0HERALD", "is_enterprise_install": "false",
-            "response_url": self.response_url, "trigger_id": "1700000000.1.bench",
-        })  # fmt: skip
-        timestamp = str(int(time.time()))
-        return body.encode(), {
-            "Content-Type": "application/x-www-form-urlencoded",
-            "X-Slack-Request-Timestamp": timestamp,
-            "X-Slack-Signature": self.verifier.generate_signature(timestamp=timestamp, body=body),
-        }
-
-
 @dataclass
 class HttpFigures:
     samples: list[float] = field(default_factory=list)
@@ -453,30 +397,26 @@ def serving_process(pipe: Connection) -> None:
 
 
 async def _serve_until_stopped(database_url: str, slack_api_url: str, pipe: Connection) -> None:
-    settings = load_settings({
-        "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": slack_api_url,
-        "DATABASE_URL": database_url, "HERALD_TIMEZONE": "Europe/Berlin",
-    })  # fmt: skip
+    settings = load_settings(herald_environment(bot_token=BOT_TOKEN, slack_api_url=slack_api_url,
+                                                database_url=database_url))  # fmt: skip
     engine = make_engine(settings.database_url)
     herald = make_herald(settings, engine)
-    runner = web.AppRunner(make_web_app(create_app(herald), herald))
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()  # an ephemeral port, as the tests do
-    pipe.send(f"http://127.0.0.1:{runner.addresses[0][1]}{SLACK_PATH}")
-    await asyncio.to_thread(pipe.recv)  # "stop"
-    await herald.background.drain()
-    await runner.cleanup()
+    async with served(make_web_app(create_app(herald), herald)) as base_url:
+        pipe.send(base_url + SLACK_PATH)
+        await asyncio.to_thread(pipe.recv)  # "stop"
+        await herald.background.drain()
     engine.dispose()
 
 
-async def measure_http(url: str, signer: Signer, queries: list[Query], requests: int) -> HttpFigures:
+async def measure_http(url: str, response_url: str, queries: list[Query], requests: int) -> HttpFigures:
     figures = HttpFigures()
     texts = [q.text for q in queries]
     async with aiohttp.ClientSession() as session:
         for i in range(WARMUP + requests):  # the first requests pay auth.test, the index build, template compiles
-            body, headers = signer.command(texts[i % len(texts)])  # Slack's side: signed before the clock starts
+            body = slash_command_body(texts[i % len(texts)], response_url=response_url, command="/whoowns")
+            headers = signed_headers(body, "application/x-www-form-urlencoded")  # Slack's side: before the clock
             started = time.perf_counter()
-            async with session.post(url, data=body, headers=headers) as response:
+            async with session.post(url, data=body.encode(), headers=headers) as response:
                 answer = await response.read()
             elapsed = (time.perf_counter() - started) * 1000
             try:
@@ -523,10 +463,8 @@ async def bench(
         for n, email in enumerate(directory.people):
             if email not in directory.not_in_slack:
                 slack.add_user(f"U{n:07d}", email.split("@")[0], email=email, deleted=n % 50 == 0, tz="UTC")
-        settings = load_settings({
-            "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": slack.base_url,
-            "DATABASE_URL": database_url, "HERALD_TIMEZONE": "Europe/Berlin",
-        })  # fmt: skip
+        settings = load_settings(herald_environment(bot_token=BOT_TOKEN, slack_api_url=slack.base_url,
+                                                    database_url=database_url))  # fmt: skip
         try:
             with tempfile.TemporaryDirectory(prefix="herald-owners-") as folder:
                 path = Path(folder) / "owners.yaml"
@@ -564,7 +502,7 @@ async def measure_serving_process(
     """(c) and (d): Herald served by its own process; this one plays Slack (the Web API and the requests)."""
     pipe.send((database_url, slack.base_url))
     url = await asyncio.to_thread(pipe.recv)
-    http = await measure_http(url, Signer(slack.response_url("command")), queries, requests)
+    http = await measure_http(url, slack.response_url("command"), queries, requests)
     pipe.send("stop")
     rss = await asyncio.to_thread(pipe.recv)
     await asyncio.to_thread(server.join, 60)
@@ -626,10 +564,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.queries < 8 or args.requests < 2:
         parser.error("--queries must be at least 8 and --requests at least 2")
     logging.basicConfig(level=logging.WARNING)
-    with scratch_store(args.database_url) as url:
-        engine_url = sqlalchemy.make_url(load_settings({"DATABASE_URL": url}).database_url)
-        label = "SQLite (temporary file)" if engine_url.get_backend_name() == "sqlite" else (
-            f"PostgreSQL ({engine_url.host}:{engine_url.port or 5432}, scratch database {engine_url.database})")  # fmt: skip
+    with bench_store(args.database_url) as (url, label):
         server, pipe = start_serving_process()
         try:
             asyncio.run(bench(url, server, pipe, queries_n=args.queries, requests=args.requests,

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import ExitStack
 from datetime import datetime, timezone
 
 import pytest
 import sqlalchemy
-from aiohttp import web
 from sqlmodel import SQLModel
 
 from bot.app import Herald, create_app, make_herald
@@ -17,7 +16,8 @@ from bot.db import make_engine, migrate
 from bot.server import make_web_app
 from bot.settings import load_settings
 from fake_slack import FakeSlack
-from slack_requests import SIGNING_SECRET, SlackSender
+from harness import herald_environment, scratch_postgres_database, served
+from slack_requests import SlackSender
 
 POSTGRES_URL = os.environ.get("HERALD_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 NOW = datetime(2026, 11, 25, 9, 30, tzinfo=timezone.utc)
@@ -42,29 +42,14 @@ def database_url(request, tmp_path_factory) -> Iterator[str]:
         migrate(url)
         yield url
         return
-    url = yield from _postgres_database()
-    return url
-
-
-def _postgres_database() -> Iterator[str]:
-    admin_url = load_settings({"DATABASE_URL": POSTGRES_URL}).database_url
-    admin = sqlalchemy.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    name = f"herald_test_{uuid.uuid4().hex[:10]}"
-    try:
-        with admin.connect() as connection:
-            connection.execute(sqlalchemy.text(f'CREATE DATABASE "{name}"'))
-    except sqlalchemy.exc.OperationalError as error:
-        if os.environ.get("CI"):
-            raise
-        pytest.skip(f"PostgreSQL is not reachable at {POSTGRES_URL}: {error.orig}")
-    url = admin_url.rsplit("/", 1)[0] + "/" + name
-    try:
-        migrate(url)
+    with ExitStack() as stack:
+        try:
+            url = stack.enter_context(scratch_postgres_database(POSTGRES_URL, prefix="herald_test"))
+        except sqlalchemy.exc.OperationalError as error:
+            if os.environ.get("CI"):
+                raise
+            pytest.skip(f"PostgreSQL is not reachable at {POSTGRES_URL}: {error.orig}")
         yield url
-    finally:
-        with admin.connect() as connection:
-            connection.execute(sqlalchemy.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture
@@ -95,13 +80,7 @@ async def slack() -> AsyncIterator[FakeSlack]:
 
 @pytest.fixture
 def settings_env(slack: FakeSlack, database_url: str) -> dict[str, str]:
-    return {
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": slack.base_url,
-        "DATABASE_URL": database_url,
-        "HERALD_TIMEZONE": "Europe/Berlin",
-    }
+    return herald_environment(bot_token=BOT_TOKEN, slack_api_url=slack.base_url, database_url=database_url)
 
 
 @pytest.fixture
@@ -113,12 +92,8 @@ def herald(settings_env: dict[str, str], engine: sqlalchemy.Engine, clock: Clock
 @pytest.fixture
 async def sender(herald: Herald, slack: FakeSlack) -> AsyncIterator[SlackSender]:
     """Herald's real HTTP app on an ephemeral port, and a way to send it signed Slack requests."""
-    runner = web.AppRunner(make_web_app(create_app(herald), herald))
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # aiohttp exposes the bound port only here
-    async with SlackSender(f"http://127.0.0.1:{port}", slack=slack, herald=herald) as sending:
+    async with (
+        served(make_web_app(create_app(herald), herald)) as base_url,
+        SlackSender(base_url, slack=slack, herald=herald) as sending,
+    ):
         yield sending
-    await runner.cleanup()
-

@@ -22,6 +22,31 @@ def fixture_json(name: str) -> dict[str, Any]:
     return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
 
 
+def slash_command_body(
+    text: str, *, response_url: str, user: str = "U0ANN", channel: str = "C0GENERAL", command: str = "/launch"
+) -> str:
+    """A slash command's form body: Slack's real payload, with the fields Herald reads set."""
+    form = fixture_json("slack/slash_command.json") | {
+        "command": command,
+        "text": text,
+        "user_id": user,
+        "channel_id": channel,
+        "team_id": "T0HERALD",
+        "response_url": response_url,
+    }
+    return urlencode(form)
+
+
+def signed_headers(body: str, content_type: str, *, timestamp: int | None = None) -> dict[str, str]:
+    """The headers Slack sends with `body`: its type, the time and the signature Bolt checks with SIGNING_SECRET."""
+    timestamp = str(int(time.time()) if timestamp is None else timestamp)
+    return {
+        "Content-Type": content_type,
+        "X-Slack-Request-Timestamp": timestamp,
+        "X-Slack-Signature": SignatureVerifier(SIGNING_SECRET).generate_signature(timestamp=timestamp, body=body),
+    }
+
+
 @dataclass
 class Answer:
     status: int
@@ -44,7 +69,6 @@ class SlackSender:
         self.base_url = base_url
         self.slack = slack
         self.herald = herald
-        self.verifier = SignatureVerifier(SIGNING_SECRET)
 
     async def __aenter__(self) -> SlackSender:
         self.session = aiohttp.ClientSession()
@@ -57,15 +81,10 @@ class SlackSender:
     async def command(
         self, text: str, *, user: str = "U0ANN", channel: str = "C0GENERAL", command: str = "/launch"
     ) -> Answer:
-        form = fixture_json("slack/slash_command.json") | {
-            "command": command,
-            "text": text,
-            "user_id": user,
-            "channel_id": channel,
-            "team_id": "T0HERALD",
-            "response_url": self.slack.response_url("command"),
-        }
-        return await self.post(urlencode(form), "application/x-www-form-urlencoded")
+        body = slash_command_body(
+            text, response_url=self.slack.response_url("command"), user=user, channel=channel, command=command
+        )
+        return await self.post(body, "application/x-www-form-urlencoded")
 
     async def action(self, action: dict[str, Any], *, user: str = "U0ANN", view: dict | None = None) -> Answer:
         payload = fixture_json("slack/block_actions.json")
@@ -102,13 +121,10 @@ class SlackSender:
         signature: str | None = None,
         extra_headers: dict[str, str] | None = None,
     ) -> Answer:
-        timestamp = int(time.time()) if timestamp is None else timestamp
-        headers = {
-            "Content-Type": content_type,
-            "X-Slack-Request-Timestamp": str(timestamp),
-            "X-Slack-Signature": signature or self.verifier.generate_signature(timestamp=str(timestamp), body=body),
-            **(extra_headers or {}),
-        }
+        headers = signed_headers(body, content_type, timestamp=timestamp)
+        if signature:
+            headers["X-Slack-Signature"] = signature
+        headers |= extra_headers or {}
         async with self.session.post(self.url, data=body.encode(), headers=headers) as response:
             raw = await response.text()
             try:
