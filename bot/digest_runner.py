@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 from typing import TYPE_CHECKING
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -67,13 +68,14 @@ class DigestRunner:
     def render(self, session, digest: Digest, *, period: datetime, now: datetime, force: bool = False) -> Message | None:
         """The digest for `period` (None when there is nothing to say and the channel did not ask for always)."""
         schedule = digests.schedule_of(digest)
-        since = schedule.previous_fire(period)
-        content = digests.content(session, digest, since=since, now=now, today=self.herald.today())
+        today = period.astimezone(ZoneInfo(digest.timezone)).date()  # the digest's own day, not the server's
+        # Up to `period`, not `now`: what happens while a late digest is on its way belongs to the next one.
+        content = digests.content(session, digest, since=schedule.previous_fire(period), until=period, today=today)
         if content.is_empty and not (digest.always or force):
             return None
         title = "Your launches" if digest.personal else "Launch digest"
         return self.herald.renderer.message(
-            "digest.json.j2", title=title, content=content, filters=digest.filters, today=self.herald.today(),
+            "digest.json.j2", title=title, content=content, filters=digest.filters, today=today,
             schedule=schedule.describe(), zone=digest.timezone, slip_days=digests.slip_days)
 
     async def catch_up(self, *, now: datetime | None = None) -> None:

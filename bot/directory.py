@@ -120,11 +120,13 @@ def owned_by_team(session: Session, team_name: str) -> tuple[Team, list[Componen
     return team, list(components)
 
 
-def gaps(session: Session) -> list[Gap]:
-    """Entries whose primary contact is missing, deactivated or not found in Slack."""
+def gaps(session: Session, *, where: tuple = ()) -> list[Gap]:
+    """Entries whose primary contact is missing, deactivated or not found in Slack; `where` narrows them."""
     rows = session.exec(
         select(Component, Contact)
         .join(Contact, col(Component.primary_contact_id) == Contact.id, isouter=True)
+        .where(or_(col(Component.primary_contact_id).is_(None), col(Contact.deactivated),
+                   col(Contact.slack_user_id).is_(None)), *where)
         .order_by(Component.name)
     ).all()
     found: list[Gap] = []

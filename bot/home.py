@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from bot import directory
+from bot.launches import ATTENTION_ORDER
 from bot.models import Component, Launch, Release, Risk, Stage
 
 LISTED = 10
@@ -26,7 +27,7 @@ def home(session: Session, *, user_id: str, now: datetime) -> HomeData:
     mine = session.exec(select(Launch).where(active, Launch.owner_id == user_id)
                         .order_by(col(Launch.target_date).is_(None), Launch.target_date).limit(LISTED)).all()
     at_risk = session.exec(select(Launch).where(active, Launch.risk != Risk.ON_TRACK)
-                           .order_by(Launch.risk, Launch.target_date).limit(LISTED)).all()
+                           .order_by(ATTENTION_ORDER, Launch.target_date).limit(LISTED)).all()
     upcoming = session.exec(select(Release).where(col(Release.announce_at) > now, col(Release.withdrawn).is_(False))
                             .order_by(Release.announce_at).limit(LISTED)).all()
     return HomeData(list(mine), list(at_risk), directory.owned_by_person(session, user_id)[:LISTED], list(upcoming))

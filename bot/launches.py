@@ -12,11 +12,13 @@ from sqlmodel import Session, col, select
 from bot.errors import InvalidInput, LaunchNotFound, NotAllowed
 from bot.launch_fields import SETTABLE_FIELDS, SETTERS, parse_target
 from bot.matching import closest, slugify
-from bot.models import ChecklistItem, Launch, LaunchChange, Risk, Stage, utcnow
+from bot.models import ChecklistItem, Launch, LaunchChange, Risk, Stage
 
 MAX_NAME_LENGTH = 80
 MAX_ITEM_LENGTH = 150
 BOARD_ROWS = 30  # launches listed on the board; the rest are counted per stage
+# Blocked first, then at risk, then the rest: the order every list of launches needs attention in.
+ATTENTION_ORDER = case((Launch.risk == Risk.BLOCKED, 0), (Launch.risk == Risk.AT_RISK, 1), else_=2)
 DEFAULT_CHECKLIST = (
     "Docs and release notes ready",
     "Support briefed",
@@ -172,11 +174,10 @@ def board(session: Session, *, limit: int = BOARD_ROWS) -> Board:
             select(Launch.stage, func.count()).where(col(Launch.stage).in_(active)).group_by(Launch.stage)
         ).all()
     )
-    risk_order = case((Launch.risk == Risk.BLOCKED, 0), (Launch.risk == Risk.AT_RISK, 1), else_=2)
     launches = session.exec(
         select(Launch)
         .where(col(Launch.stage).in_(active))
-        .order_by(risk_order, col(Launch.target_date).is_(None), Launch.target_date, Launch.name)
+        .order_by(ATTENTION_ORDER, col(Launch.target_date).is_(None), Launch.target_date, Launch.name)
         .limit(limit)
     ).all()
     return Board(
@@ -211,6 +212,7 @@ def create_launch(
     owner_id: str | None = None,
     channel_id: str | None = None,
     today: date,
+    now: datetime,
 ) -> Launch:
     name = _clean_name(name)
     key = slugify(name)
@@ -223,6 +225,8 @@ def create_launch(
         owner_id=owner_id or actor_id,
         channel_id=channel_id,
         created_by=actor_id,
+        created_at=now,
+        updated_at=now,
     )
     session.add(launch)
     session.flush()
@@ -230,7 +234,7 @@ def create_launch(
         ChecklistItem(launch_id=launch.id, position=i, label=label)
         for i, label in enumerate(DEFAULT_CHECKLIST, start=1)
     )
-    session.add(LaunchChange(launch_id=launch.id, actor_id=actor_id, field="created", new_value=name))
+    session.add(LaunchChange(launch_id=launch.id, at=now, actor_id=actor_id, field="created", new_value=name))
     return launch
 
 
@@ -243,6 +247,7 @@ def change_field(
     actor_id: str,
     admins: Collection[str],
     today: date,
+    now: datetime,
 ) -> Change:
     launch = find_launch(session, reference)
     _check_allowed(launch, actor_id, admins)
@@ -253,6 +258,7 @@ def change_field(
     changes = [
         LaunchChange(
             launch_id=launch.id,
+            at=now,
             actor_id=actor_id,
             field=name,
             old_value=_as_text(getattr(launch, attribute)),
@@ -264,7 +270,7 @@ def change_field(
     for _name, attribute, new in updates:
         setattr(launch, attribute, new)
     if changes:
-        launch.updated_at = utcnow()
+        launch.updated_at = now
         session.add(launch)
         session.add_all(changes)
     return Change(launch, changes)
@@ -278,6 +284,7 @@ def check_item(
     done: bool,
     actor_id: str,
     admins: Collection[str],
+    now: datetime,
 ) -> Change:
     launch = find_launch(session, reference)
     _check_allowed(launch, actor_id, admins)
@@ -287,21 +294,22 @@ def check_item(
     target = _find_item(list(items), item)
     if target.done == done:
         return Change(launch, [])
-    target.done, target.done_by, target.done_at = done, (actor_id if done else None), (utcnow() if done else None)
+    target.done, target.done_by, target.done_at = done, (actor_id if done else None), (now if done else None)
     change = LaunchChange(
         launch_id=launch.id,
+        at=now,
         actor_id=actor_id,
         field="checklist",
         old_value=None,
         new_value=f"{'☑' if done else '☐'} {target.label}",
     )
-    launch.updated_at = utcnow()
+    launch.updated_at = now
     session.add_all([target, change, launch])
     return Change(launch, [change])
 
 
 def add_item(
-    session: Session, *, reference: str, label: str, actor_id: str, admins: Collection[str]
+    session: Session, *, reference: str, label: str, actor_id: str, admins: Collection[str], now: datetime
 ) -> Change:
     launch = find_launch(session, reference)
     _check_allowed(launch, actor_id, admins)
@@ -313,7 +321,7 @@ def add_item(
     last = session.exec(
         select(func.max(ChecklistItem.position)).where(ChecklistItem.launch_id == launch.id)
     ).one()
-    change = LaunchChange(launch_id=launch.id, actor_id=actor_id, field="checklist", new_value=f"+ {label}")
+    change = LaunchChange(launch_id=launch.id, at=now, actor_id=actor_id, field="checklist", new_value=f"+ {label}")
     session.add_all([ChecklistItem(launch_id=launch.id, position=(last or 0) + 1, label=label), change])
     return Change(launch, [change])
 

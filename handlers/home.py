@@ -63,7 +63,7 @@ async def submit_update_form(ack, body: dict, view: dict, context: dict) -> None
             key = session.get_one(Launch, int(view["private_metadata"])).key
             afters = [follow_up(herald, session, launches.change_field(
                 session, reference=key, field_name=field_name, value=value, actor_id=user_id,
-                admins=herald.settings.admins, today=herald.today()))
+                admins=herald.settings.admins, today=herald.today(), now=herald.clock()))
                 for field_name, value in (("stage", stage), ("risk", f"{risk} {reason}".strip()))]
     except InvalidInput as error:
         await ack(response_action="errors", errors={BlockId.REASON: str(error)})

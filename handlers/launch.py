@@ -112,6 +112,7 @@ def new(herald: Herald, call: Invocation) -> Reply:
             owner_id=owner,
             channel_id=channel,
             today=herald.today(),
+            now=herald.clock(),
         )
         detail = launches.launch_detail(session, launch.key)
     return Reply(herald.renderer.message("launch_card.json.j2", detail=detail, today=herald.today()))
@@ -135,6 +136,7 @@ def set_field(herald: Herald, call: Invocation) -> Reply:
             actor_id=call.user_id,
             admins=herald.settings.admins,
             today=herald.today(),
+            now=herald.clock(),
         )
         after = follow_up(herald, session, change)
     return _changed(herald, change, after)
@@ -153,6 +155,7 @@ def check(herald: Herald, call: Invocation, *, done: bool = True) -> Reply:
             done=done,
             actor_id=call.user_id,
             admins=herald.settings.admins,
+            now=herald.clock(),
         )
         after = follow_up(herald, session, change)
     return _changed(herald, change, after)
@@ -168,7 +171,8 @@ def add_item(herald: Herald, call: Invocation) -> Reply:
         if not reference or not rest:
             raise InvalidInput("Use `/launch add-item <launch> <item>`.")
         change = launches.add_item(
-            session, reference=reference, label=text_of(rest), actor_id=call.user_id, admins=herald.settings.admins
+            session, reference=reference, label=text_of(rest), actor_id=call.user_id, admins=herald.settings.admins,
+            now=herald.clock(),
         )
         after = follow_up(herald, session, change)
     return _changed(herald, change, after)

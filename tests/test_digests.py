@@ -189,3 +189,57 @@ async def test_digest_run_from_the_command_line_uses_the_same_claim(sender, hera
     assert await asyncio.to_thread(main, ["digest", "run", "--channel", "C0LAUNCHES", "--now"]) == 0
     assert await asyncio.to_thread(main, ["digest", "run", "--channel", "C0NOWHERE"]) == 1
     assert len(slack.messages["C0LAUNCHES"]) == 1
+
+
+async def test_blocked_launches_come_before_at_risk_ones_and_long_sections_count_the_rest(sender, herald, slack, engine):
+    with Session(engine) as session:
+        for n in range(30):
+            add_launch(session, f"Wobbly {n:02}", risk="at_risk", risk_reason="qa late")
+        add_launch(session, "Zulu", risk="blocked", risk_reason="vendor gone")
+    await sender.command("digest daily 09:00 UTC", channel="C0LAUNCHES")
+    await DigestRunner(herald).run(only_digest(herald).id, now=at(2026, 11, 25, 9))
+    section = next(b["text"]["text"] for b in slack.messages["C0LAUNCHES"][0]["blocks"]
+                   if b.get("text", {}).get("text", "").startswith("*At risk"))
+    assert section.splitlines()[1].startswith(":red_circle: Blocked *Zulu*")
+    assert section.endswith("…and 6 more launches")
+
+
+async def test_a_stage_digest_ships_only_releases_of_launches_in_that_stage(sender, herald, slack, launches):
+    with session_scope(herald.engine) as session:
+        session.add(Release(component="checkout-v2", component_name="Checkout v2", version="beta-2", source="cli",
+                            announce_at=at(2026, 11, 24, 16), fanned_out=True))
+    await sender.command("digest daily 09:00 UTC stage:beta", channel="C0LAUNCHES")
+    await DigestRunner(herald).run(only_digest(herald).id, now=at(2026, 11, 25, 9))
+    text = str(slack.messages["C0LAUNCHES"][0]["blocks"])
+    assert "Checkout v2 beta-2" in text and "Billing 1.4.0" not in text
+
+
+async def test_a_cleared_risk_reason_leaves_no_empty_item(sender, herald, slack, engine, clock):
+    with Session(engine) as session:
+        add_launch(session, "Charlie", stage="planning")
+    clock.now = at(2026, 11, 24, 10)
+    for text in ("set charlie risk at_risk legal", "set charlie risk on_track", "set charlie stage building"):
+        await sender.command(text)
+    await sender.command("digest daily 09:00 UTC", channel="C0LAUNCHES")
+    await DigestRunner(herald).run(only_digest(herald).id, now=at(2026, 11, 25, 9))
+    text = str(slack.messages["C0LAUNCHES"][0]["blocks"])
+    assert "; ;" not in text and "risk at risk → on track; Planning → Building" in text
+
+
+async def test_a_late_digest_leaves_what_happened_since_its_time_to_the_next_one(sender, herald, slack, engine, launches):
+    await sender.command("digest daily 09:00 UTC", channel="C0LAUNCHES")
+    with Session(engine) as session:
+        add_launch(session, "Late arrival")  # created 10:30 today, after the 09:00 digest's time
+        session.exec(select(LaunchChange).where(LaunchChange.new_value == "Late arrival")).one().at = at(2026, 11, 25, 10, 30)
+        session.commit()
+    runner = DigestRunner(herald)
+    await runner.run(only_digest(herald).id, now=at(2026, 11, 25, 11))  # two hours late, within the grace
+    await runner.run(only_digest(herald).id, now=at(2026, 11, 26, 9))
+    first, second = (str(m["blocks"]) for m in slack.messages["C0LAUNCHES"])
+    assert "Late arrival" not in first and "*Late arrival*: new launch" in second
+
+
+async def test_days_left_count_from_the_digests_own_day(sender, herald, slack, engine, launches):
+    await sender.command("digest daily 09:00 Asia/Tokyo", channel="C0LAUNCHES")  # 00:00 UTC
+    await DigestRunner(herald).run(only_digest(herald).id, now=at(2026, 11, 26, 0, 0))
+    assert "Tue 01 Dec 2026 (5 days left)" in str(slack.messages["C0LAUNCHES"][0]["blocks"])
