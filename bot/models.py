@@ -39,8 +39,8 @@ class Launch(SQLModel, table=True):
     key: str = Field(max_length=80, unique=True, index=True)
     name: str = Field(max_length=80)
     stage: Stage = Field(default=Stage.PLANNING, sa_type=String(16), index=True)
-    target_date: date | None = None
-    owner_id: str | None = Field(default=None, max_length=32)
+    target_date: date | None = Field(default=None, index=True)
+    owner_id: str | None = Field(default=None, max_length=32, index=True)
     risk: Risk = Field(default=Risk.ON_TRACK, sa_type=String(16))
     risk_reason: str | None = Field(default=None, max_length=500)
     channel_id: str | None = Field(default=None, max_length=32)
@@ -67,7 +67,7 @@ class ChangeBase(SQLModel):
     """One line of an append-only history: who changed which field, from what, to what, when."""
 
     id: int | None = Field(default=None, primary_key=True)
-    at: datetime = Field(default_factory=utcnow)
+    at: datetime = Field(default_factory=utcnow, index=True)  # digests read a window of it
     actor_id: str = Field(max_length=32)
     field: str = Field(max_length=32)
     old_value: str | None = Field(default=None, max_length=500)
