@@ -64,6 +64,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))  # tests/ is not a package; its modules are imported as tests do
 
 from fake_slack import FakeSlack  # noqa: E402
+from vocabulary import AREAS, THINGS  # noqa: E402  (bench/ is the script's folder, so on the path)
 from harness import bench_store, herald_environment, served  # noqa: E402
 from slack_requests import SIGNING_SECRET, signed_headers, slash_command_body  # noqa: E402
 
@@ -89,17 +90,6 @@ TEAM_ID = "T0HERALD"
 # --------------------------------------------------------------------------- store
 
 
-AREAS = (
-    "Checkout", "Onboarding", "Search", "Billing", "Payments", "Mobile", "Android", "iOS", "Analytics",
-    "Notifications", "Dashboard", "Pricing", "Referral", "Catalog", "Inbox", "Calendar", "Reporting",
-    "SSO", "Admin console", "Export", "Sharing", "Comments", "Localization", "Accessibility", "Webhooks",
-    "API", "Data residency", "Audit log", "Invoicing", "Marketplace",
-)  # fmt: skip
-THINGS = (
-    "redesign", "v2", "beta", "GA", "rollout", "migration", "revamp", "dark mode", "EU launch",
-    "self-serve", "for teams", "enterprise tier", "overhaul", "refresh", "pilot", "2.0", "fast path",
-    "offline mode", "usage limits", "bulk actions",
-)  # fmt: skip
 RISK_REASONS = (
     "vendor contract not signed", "QA behind schedule", "legal review pending", "waiting on design",
     "load test failed at 2x traffic", "key engineer on leave", "dependency on platform team release",

@@ -90,6 +90,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))  # tests/ is not a package; fake_slack is imported as tests do
 
 from fake_slack import FakeSlack  # noqa: E402
+from vocabulary import AREAS, THINGS  # noqa: E402  (bench/ is the script's folder, so on the path)
 from harness import bench_store  # noqa: E402
 
 from bot import digests as digests_module  # noqa: E402
@@ -128,17 +129,6 @@ SLOW_MS = 50.0
 BOT_TOKEN = "xoxb-bench-token"
 TEAM_ID = "T0HERALD"
 
-AREAS = (
-    "Checkout", "Onboarding", "Search", "Billing", "Payments", "Mobile", "Android", "iOS", "Analytics",
-    "Notifications", "Dashboard", "Pricing", "Referral", "Catalog", "Inbox", "Calendar", "Reporting",
-    "SSO", "Admin console", "Export", "Sharing", "Comments", "Localization", "Accessibility", "Webhooks",
-    "API", "Data residency", "Audit log", "Invoicing", "Marketplace",
-)  # fmt: skip
-THINGS = (
-    "redesign", "v2", "beta", "GA", "rollout", "migration", "revamp", "dark mode", "EU launch",
-    "self-serve", "for teams", "enterprise tier", "overhaul", "refresh", "pilot", "2.0", "fast path",
-    "offline mode", "usage limits", "bulk actions",
-)  # fmt: skip
 TEAM_KINDS = ("core", "web", "apps", "platform", "growth")
 PARTS = ("api", "worker", "web", "service", "sync", "gateway", "db", "ui", "jobs", "ingest", "exporter",
          "scheduler", "cache", "search-index")  # fmt: skip
