@@ -23,6 +23,7 @@ from bot.announcements import announcement, who_to_ask
 from bot.db import session_scope
 from bot.models import Delivery, DeliveryState, Release
 from bot.pacing import Pace, Pacer
+from bot.slack_people import USER_ID
 
 if TYPE_CHECKING:
     from bot.app import Herald
@@ -222,8 +223,8 @@ class DeliveryWorker:
             session.exec(update(Delivery).where(Delivery.id == delivery_id).values(**values))
 
     async def _tell(self, user_id: str | None, template: str, **context) -> None:
-        if not user_id or not user_id[:1] in ("U", "W"):
-            return
+        if not user_id or not USER_ID.fullmatch(user_id):
+            return  # a CLI user or a GitHub login, not someone Slack can reach
         try:
             await self.client.chat_postMessage(channel=user_id, **self.herald.renderer.message(template, **context))
         except SlackApiError as error:
