@@ -64,7 +64,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))  # tests/ is not a package; its modules are imported as tests do
 
 from fake_slack import FakeSlack  # noqa: E402
-from vocabulary import AREAS, THINGS  # noqa: E402  (bench/ is the script's folder, so on the path)
+from vocabulary import AREAS, DONE_BY_STAGE, RISK_MIX, RISK_REASONS, STAGE_MIX, STAGE_ORDER, THINGS  # noqa: E402  (bench/ is the script's folder, so on the path)
 from harness import bench_store, herald_environment, served  # noqa: E402
 from slack_requests import SIGNING_SECRET, signed_headers, slash_command_body  # noqa: E402
 
@@ -90,18 +90,6 @@ TEAM_ID = "T0HERALD"
 # --------------------------------------------------------------------------- store
 
 
-RISK_REASONS = (
-    "vendor contract not signed", "QA behind schedule", "legal review pending", "waiting on design",
-    "load test failed at 2x traffic", "key engineer on leave", "dependency on platform team release",
-    "security review found two issues", "App Store review rejected build", "pricing not approved",
-)  # fmt: skip
-# (stage, weight): most launches are in flight, a good share already shipped, a few cancelled.
-STAGE_MIX = ((Stage.PLANNING, 18), (Stage.BUILDING, 30), (Stage.BETA, 14), (Stage.READY, 8),
-             (Stage.LAUNCHED, 25), (Stage.CANCELLED, 5))  # fmt: skip
-RISK_MIX = ((Risk.ON_TRACK, 75), (Risk.AT_RISK, 17), (Risk.BLOCKED, 8))
-DONE_BY_STAGE = {Stage.PLANNING: (0, 1), Stage.BUILDING: (0, 3), Stage.BETA: (2, 4), Stage.READY: (4, 5),
-                 Stage.LAUNCHED: (5, 5), Stage.CANCELLED: (0, 3)}  # fmt: skip
-STAGE_ORDER = [Stage.PLANNING, Stage.BUILDING, Stage.BETA, Stage.READY, Stage.LAUNCHED]
 
 
 def _pick(rng: random.Random, mix):

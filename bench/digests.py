@@ -90,7 +90,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))  # tests/ is not a package; fake_slack is imported as tests do
 
 from fake_slack import FakeSlack  # noqa: E402
-from vocabulary import AREAS, THINGS  # noqa: E402  (bench/ is the script's folder, so on the path)
+from vocabulary import AREAS, DONE_BY_STAGE, RISK_MIX, RISK_REASONS, STAGE_MIX, STAGE_ORDER, THINGS  # noqa: E402  (bench/ is the script's folder, so on the path)
 from harness import bench_store  # noqa: E402
 
 from bot import digests as digests_module  # noqa: E402
@@ -134,17 +134,6 @@ PARTS = ("api", "worker", "web", "service", "sync", "gateway", "db", "ui", "jobs
          "scheduler", "cache", "search-index")  # fmt: skip
 VARIANTS = ("", "eu", "us", "v2", "legacy")
 TAGS = ("mobile", "web", "payments", "platform", "data", "infra", "security", "growth", "internal", "api")
-RISK_REASONS = (
-    "vendor contract not signed", "QA behind schedule", "legal review pending", "waiting on design",
-    "load test failed at 2x traffic", "key engineer on leave", "dependency on platform team release",
-    "security review found two issues", "App Store review rejected build", "pricing not approved",
-)  # fmt: skip
-STAGE_MIX = ((Stage.PLANNING, 18), (Stage.BUILDING, 30), (Stage.BETA, 14), (Stage.READY, 8),
-             (Stage.LAUNCHED, 25), (Stage.CANCELLED, 5))  # fmt: skip
-RISK_MIX = ((Risk.ON_TRACK, 75), (Risk.AT_RISK, 17), (Risk.BLOCKED, 8))
-DONE_BY_STAGE = {Stage.PLANNING: (0, 1), Stage.BUILDING: (0, 3), Stage.BETA: (2, 4), Stage.READY: (4, 5),
-                 Stage.LAUNCHED: (5, 5), Stage.CANCELLED: (0, 3)}  # fmt: skip
-STAGE_ORDER = [Stage.PLANNING, Stage.BUILDING, Stage.BETA, Stage.READY, Stage.LAUNCHED]
 # Changes a launch sees in the month, by stage: busy while building/in beta, quiet once done.
 MONTHLY_CHANGES = {Stage.PLANNING: 3.0, Stage.BUILDING: 5.0, Stage.BETA: 6.0, Stage.READY: 5.0,
                    Stage.LAUNCHED: 1.0, Stage.CANCELLED: 0.7}  # fmt: skip
