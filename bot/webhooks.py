@@ -46,6 +46,8 @@ async def github_release(request: web.Request, herald: Herald) -> web.Response:
     payload = _json(body)
     if event != "release" or payload is None:
         return _answer(202, f"ignored {event or 'unknown'} event")
+    if (payload.get("release") or {}).get("draft"):
+        return _answer(202, "ignored a draft release")  # drafts are private until published
     return _apply(herald, payload.get("action", ""), _from_github(payload))
 
 
@@ -77,8 +79,8 @@ def _apply(herald: Herald, action: str, data: releases.ReleaseInput) -> web.Resp
                     return _answer(404, "no such release")
                 releases.withdraw_release(session, existing)
                 return _answer(200, "withdrawn", release_id=existing.id)
-            if action == "edited" and existing is None and not data.notes:
-                return _answer(202, "nothing to edit")
+            if action in ("edited", "edit") and existing is None:
+                return _answer(202, "nothing to edit: that release was never announced")
             if action not in GITHUB_PUBLISHING | {"edited", "publish", "edit"}:
                 return _answer(202, f"ignored action {action}")
             release = releases.record_release(session, data, now=herald.clock())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import hmac
 from datetime import datetime, timezone
 
@@ -28,8 +29,12 @@ def stored(engine, model) -> list:
         return list(session.exec(select(model)).all())
 
 
-async def github(sender, name: str, *, secret: str = GITHUB_SECRET, event: str = "release"):
+async def github(sender, name: str, *, secret: str = GITHUB_SECRET, event: str = "release", draft: bool = False):
     body = (FIXTURES / "github" / f"release.{name}.json").read_bytes()
+    if draft:  # the fixtures hold no draft; GitHub sends the same shape with release.draft true
+        payload = json.loads(body)
+        payload["release"]["draft"] = True
+        body = json.dumps(payload).encode()
     signature = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
     headers = {"X-GitHub-Event": event, "X-Hub-Signature-256": signature, "Content-Type": "application/json",
                "X-GitHub-Delivery": "72d3162e-cc78-11e3-81ab-4c9367dc0958"}
@@ -72,6 +77,12 @@ async def test_github_edits_and_deletes_reach_the_recorded_release(sender, engin
     assert (await github(sender, "deleted"))[0] == 200
     [release] = stored(engine, Release)
     assert release.withdrawn is True
+
+
+async def test_github_edits_of_releases_never_announced_and_drafts_record_nothing(sender, engine):
+    assert (await github(sender, "edited"))[0] == 202
+    assert (await github(sender, "published", draft=True))[0] == 202
+    assert stored(engine, Release) == []
 
 
 async def test_github_prereleases_are_marked(sender, engine):
