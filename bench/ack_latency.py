@@ -68,13 +68,13 @@ from vocabulary import AREAS, DONE_BY_STAGE, RISK_MIX, RISK_REASONS, STAGE_MIX, 
 from harness import bench_store, herald_environment, served  # noqa: E402
 from slack_requests import SIGNING_SECRET, signed_headers, slash_command_body  # noqa: E402
 
-from bot.app import create_app, make_herald  # noqa: E402
-from bot.db import make_engine  # noqa: E402
-from bot.launches import DEFAULT_CHECKLIST  # noqa: E402
-from bot.matching import slugify  # noqa: E402
-from bot.models import ChecklistItem, Launch, LaunchChange, Risk, Stage  # noqa: E402
-from bot.server import SLACK_PATH, make_web_app  # noqa: E402
-from bot.settings import load_settings  # noqa: E402
+from bot.runtime.app import create_app, make_herald  # noqa: E402
+from bot.core.db import make_engine  # noqa: E402
+from bot.launches.service import DEFAULT_CHECKLIST  # noqa: E402
+from bot.core.matching import slugify  # noqa: E402
+from bot.launches.models import ChecklistItem, Launch, LaunchChange, Risk, Stage  # noqa: E402
+from bot.runtime.server import SLACK_PATH, make_web_app  # noqa: E402
+from bot.core.settings import load_settings  # noqa: E402
 
 LAUNCHES = 5_000
 HISTORY_ROWS = 50_000

@@ -95,27 +95,18 @@ from harness import bench_store  # noqa: E402
 
 from bot import digests as digests_module  # noqa: E402
 from bot import directory  # noqa: E402
-from bot.app import Herald, make_herald  # noqa: E402
-from bot.db import make_engine  # noqa: E402
-from bot.digest_runner import DigestRunner  # noqa: E402
-from bot.digests import DigestContent, parse_options, schedule_of  # noqa: E402
-from bot.launches import DEFAULT_CHECKLIST  # noqa: E402
-from bot.matching import slugify  # noqa: E402
-from bot.models import (  # noqa: E402
-    ChecklistItem,
-    Component,
-    Contact,
-    Digest,
-    Launch,
-    LaunchChange,
-    Release,
-    Risk,
-    Stage,
-    Team,
-    TeamMember,
-)
-from bot.schedules import parse_schedule  # noqa: E402
-from bot.settings import load_settings  # noqa: E402
+from bot.runtime.app import Herald, make_herald  # noqa: E402
+from bot.core.db import make_engine  # noqa: E402
+from bot.digests.runner import DigestRunner  # noqa: E402
+from bot.digests.service import DigestContent, parse_options, schedule_of  # noqa: E402
+from bot.launches.service import DEFAULT_CHECKLIST  # noqa: E402
+from bot.core.matching import slugify  # noqa: E402
+from bot.digests.models import Digest
+from bot.directory.models import Component, Contact, Team, TeamMember
+from bot.launches.models import ChecklistItem, Launch, LaunchChange, Risk, Stage
+from bot.releases.models import Release
+from bot.digests.schedules import parse_schedule  # noqa: E402
+from bot.core.settings import load_settings  # noqa: E402
 
 NOW = datetime(2026, 3, 18, 10, 30, tzinfo=timezone.utc)  # a Wednesday
 TODAY = NOW.date()
@@ -310,7 +301,7 @@ def month_history(rng: random.Random, row: dict[str, Any], users: list[str], lau
             old_risk = rng.choice([r for r in Risk if r is not risk])
             old_reason = rng.choice(RISK_REASONS) if old_risk is not Risk.ON_TRACK else None
             add(at, "risk", old_risk, risk)
-            if old_reason != reason:  # bot.launches records both, as `/launch set X risk ...` does
+            if old_reason != reason:  # bot.launches.service records both, as `/launch set X risk ...` does
                 add(at, "risk reason", old_reason, reason)
             risk, reason = old_risk, old_reason
         else:

@@ -74,13 +74,13 @@ sys.path.insert(0, str(REPO / "tests"))  # tests/ is not a package; its modules 
 from fake_slack import FakeSlack, SlackCall  # noqa: E402
 from harness import bench_store  # noqa: E402
 
-from bot.app import make_client, make_herald  # noqa: E402
-from bot.db import make_engine, session_scope  # noqa: E402
-from bot.delivery_worker import METADATA_EVENT, DeliveryWorker  # noqa: E402
-from bot.pacing import Pace  # noqa: E402
-from bot.models import Delivery, DeliveryState  # noqa: E402
-from bot.releases import ReleaseInput, record_release, subscribe  # noqa: E402
-from bot.settings import load_settings  # noqa: E402
+from bot.runtime.app import make_client, make_herald  # noqa: E402
+from bot.core.db import make_engine, session_scope  # noqa: E402
+from bot.releases.outbox import METADATA_EVENT, DeliveryWorker  # noqa: E402
+from bot.releases.pacing import Pace  # noqa: E402
+from bot.releases.models import Delivery, DeliveryState  # noqa: E402
+from bot.releases.recording import ReleaseInput, record_release, subscribe  # noqa: E402
+from bot.core.settings import load_settings  # noqa: E402
 
 BOT_TOKEN = "xoxb-bench-token"
 TEAM_ID = "T0HERALD"

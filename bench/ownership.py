@@ -70,17 +70,17 @@ from fake_slack import FakeSlack  # noqa: E402
 from harness import bench_store, herald_environment, served  # noqa: E402
 from slack_requests import signed_headers, slash_command_body  # noqa: E402
 
-from bot.app import create_app, make_client, make_herald  # noqa: E402
-from bot.db import make_engine, session_scope  # noqa: E402
-from bot.directory import CONFIDENT  # noqa: E402
-from bot.directory_index import DirectoryIndex  # noqa: E402
-from bot.matching import slugify  # noqa: E402
-from bot.models import DirectoryVersion  # noqa: E402
-from bot.owner_files import read_owner_files  # noqa: E402
-from bot.owner_import import cached_people, contact_refs, import_owners  # noqa: E402
-from bot.server import SLACK_PATH, make_web_app  # noqa: E402
-from bot.settings import load_settings  # noqa: E402
-from bot.slack_people import resolve_people  # noqa: E402
+from bot.runtime.app import create_app, make_client, make_herald  # noqa: E402
+from bot.core.db import make_engine, session_scope  # noqa: E402
+from bot.directory.service import CONFIDENT  # noqa: E402
+from bot.directory.index import DirectoryIndex  # noqa: E402
+from bot.core.matching import slugify  # noqa: E402
+from bot.directory.models import DirectoryVersion  # noqa: E402
+from bot.directory.imports.formats import read_owner_files  # noqa: E402
+from bot.directory.imports.writer import cached_people, contact_refs, import_owners  # noqa: E402
+from bot.runtime.server import SLACK_PATH, make_web_app  # noqa: E402
+from bot.core.settings import load_settings  # noqa: E402
+from bot.slack.people import resolve_people  # noqa: E402
 
 COMPONENTS = 20_000
 TEAMS = 2_000

@@ -1,6 +1,6 @@
 """Words and mixes the benchmarks build realistic launches from, shared so every benchmark's data reads alike."""
 
-from bot.models import Risk, Stage
+from bot.launches.models import Risk, Stage
 
 AREAS = (
     "Checkout", "Onboarding", "Search", "Billing", "Payments", "Mobile", "Android", "iOS", "Analytics",

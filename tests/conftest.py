@@ -11,17 +11,17 @@ import pytest
 import sqlalchemy
 from sqlmodel import SQLModel
 
-from bot.app import Herald, create_app, make_herald
-from bot.db import make_engine, migrate
-from bot.server import make_web_app
-from bot.settings import load_settings
-from fake_slack import FakeSlack
-from harness import herald_environment, scratch_postgres_database, served
-from slack_requests import SlackSender
+from bot.core.herald import Herald
+from bot.runtime.app import create_app, make_herald
+from bot.core.db import make_engine, migrate
+from bot.runtime.server import make_web_app
+from bot.core.settings import load_settings
+from tests.support.fake_slack import FakeSlack
+from tests.support.harness import BOT_TOKEN, herald_environment, scratch_postgres_database, served
+from tests.support.slack_requests import SlackSender
 
 POSTGRES_URL = os.environ.get("HERALD_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 NOW = datetime(2026, 11, 25, 9, 30, tzinfo=timezone.utc)
-BOT_TOKEN = "xoxb-test-token"
 
 
 class Clock:

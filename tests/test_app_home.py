@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from bot.ids import ActionId, BlockId, ViewId
-from bot.models import Launch
-from factories import add_component, add_launch
+from bot.core.block_ids import ActionId, BlockId, ViewId
+from bot.launches.models import Launch
+from tests.support.factories import add_component, add_launch
 
 
 async def open_home(sender, user: str, event_id: str) -> dict:

@@ -9,13 +9,16 @@ from datetime import datetime, timezone
 import pytest
 from sqlmodel import Session, select
 
-from bot.app import make_herald
-from bot.cli import main
-from bot.db import session_scope
-from bot.digest_runner import DigestRunner, DigestScheduler
-from bot.models import Digest, LaunchChange, Release
-from bot.settings import load_settings
-from factories import add_launch, add_team
+from bot.runtime.app import make_herald
+from bot.runtime.cli import main
+from bot.core.db import session_scope
+from bot.digests.runner import DigestRunner
+from bot.digests.scheduler import DigestScheduler
+from bot.digests.models import Digest
+from bot.launches.models import LaunchChange
+from bot.releases.models import Release
+from bot.core.settings import load_settings
+from tests.support.factories import add_launch, add_team
 
 UTC = timezone.utc
 
@@ -102,7 +105,7 @@ async def test_after_downtime_a_missed_digest_is_posted_once_within_the_grace_pe
 async def test_a_digest_missed_by_more_than_the_grace_period_is_skipped_with_a_log_line(sender, herald, slack,
                                                                                         launches, caplog):
     await sender.command("digest daily 09:00 UTC", channel="C0LAUNCHES")
-    with caplog.at_level(logging.INFO, logger="bot.digest_runner"):
+    with caplog.at_level(logging.INFO, logger="bot.digests.runner"):
         await DigestRunner(herald).catch_up(now=at(2026, 11, 25, 16, 0))  # 7 hours late
     assert slack.messages.get("C0LAUNCHES", []) == []
     assert "over the grace period" in caplog.text
@@ -163,14 +166,17 @@ async def test_personal_digest_goes_by_dm_with_only_my_launches(sender, herald, 
 
 async def test_a_scheduler_job_lives_exactly_as_long_as_its_digest(sender, herald):
     jobs = DigestScheduler(herald, DigestRunner(herald))
-    herald.digest_jobs = jobs
-    await sender.command("digest daily 09:00 UTC", channel="C0LAUNCHES")
-    digest_id = only_digest(herald).id
-    assert jobs.job_ids() == {f"digest:{digest_id}:0 9 * * *:UTC"}
-    await sender.command("digest weekly fri 17:00 UTC", channel="C0LAUNCHES")
-    assert jobs.job_ids() == {f"digest:{digest_id}:0 17 * * fri:UTC"}
-    await sender.command("digest off", channel="C0LAUNCHES")
-    assert jobs.job_ids() == set()
+    await jobs.start()  # as `herald serve` does: changes made in this process are followed at once
+    try:
+        await sender.command("digest daily 09:00 UTC", channel="C0LAUNCHES")
+        digest_id = only_digest(herald).id
+        assert jobs.job_ids() == {f"digest:{digest_id}:0 9 * * *:UTC"}
+        await sender.command("digest weekly fri 17:00 UTC", channel="C0LAUNCHES")
+        assert jobs.job_ids() == {f"digest:{digest_id}:0 17 * * fri:UTC"}
+        await sender.command("digest off", channel="C0LAUNCHES")
+        assert jobs.job_ids() == set()
+    finally:
+        jobs.stop()
     assert await DigestRunner(herald).run(digest_id) == "gone"  # a job that fires late posts nothing
 
 

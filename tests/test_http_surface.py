@@ -8,10 +8,10 @@ from urllib.parse import urlencode
 
 from sqlmodel import Session, select
 
-from bot.models import Launch
-from bot.render import Renderer
-from bot.settings import load_settings
-from slack_requests import fixture_json
+from bot.launches.models import Launch
+from bot.core.render import Renderer
+from bot.core.settings import load_settings
+from tests.support.slack_requests import fixture_json
 
 
 async def test_wrong_signature_is_refused_and_stores_nothing(sender, engine):
@@ -44,15 +44,32 @@ async def test_health_check_reports_the_store(sender):
 
 
 async def test_operator_templates_replace_single_messages(sender, herald, tmp_path):
-    (tmp_path / "launch_help.json.j2").write_text('{"text": "Ask #prod-ops", "blocks": []}')
-    herald.renderer = Renderer(load_settings({"HERALD_TEMPLATES_DIR": str(tmp_path)}).template_dirs, zone=herald.settings.zone)
+    (tmp_path / "launches").mkdir()
+    (tmp_path / "launches/help.json.j2").write_text('{"text": "Ask #prod-ops", "blocks": []}')
+    herald.renderer = Renderer(tmp_path, zone=herald.settings.zone)
     assert (await sender.command("help")).json["text"] == "Ask #prod-ops"
     assert "No active launches" in (await sender.command("status")).text  # the built-in one still serves
 
 
+async def test_operator_templates_under_their_old_flat_names_still_serve_with_a_warning(sender, herald, tmp_path,
+                                                                                    caplog):
+    (tmp_path / "launch_help.json.j2").write_text('{"text": "Ask #prod-ops", "blocks": []}')
+    (tmp_path / "launch_card.json.j2").write_text(
+        '{% import "_launch_macros.j2" as m %}{"text": "{{ detail.launch.name }}: {{ m.stage(detail.launch.stage) }}",'
+        ' "blocks": []}')
+    herald.renderer = Renderer(tmp_path, zone=herald.settings.zone)
+    await sender.command("new Checkout v2")
+
+    assert (await sender.command("help")).json["text"] == "Ask #prod-ops"
+    assert (await sender.command("status checkout v2")).json["text"] == "Checkout v2: Planning"
+    warnings = [r.getMessage() for r in caplog.records if "HERALD_TEMPLATES_DIR" in r.getMessage()]
+    assert any("launch_help.json.j2 is the old name of launches/help.json.j2" in w for w in warnings)
+
+
 async def test_a_broken_operator_template_gets_a_reference_not_silence(sender, herald, tmp_path, caplog):
-    (tmp_path / "launch_help.json.j2").write_text('{"text": "oops", "blocks": [{"type": "sectionn"}]}')
-    herald.renderer = Renderer(load_settings({"HERALD_TEMPLATES_DIR": str(tmp_path)}).template_dirs, zone=herald.settings.zone)
+    (tmp_path / "launches").mkdir()
+    (tmp_path / "launches/help.json.j2").write_text('{"text": "oops", "blocks": [{"type": "sectionn"}]}')
+    herald.renderer = Renderer(tmp_path, zone=herald.settings.zone)
     answer = await sender.command("help")
     assert answer.status == 200
     assert "something went wrong on my side" in answer.json["text"]

@@ -6,8 +6,8 @@ import dataclasses
 
 from sqlmodel import Session, func, select
 
-from bot.models import ChecklistItem, Launch, LaunchChange
-from factories import add_launch
+from bot.launches.models import ChecklistItem, Launch, LaunchChange
+from tests.support.factories import add_launch
 
 
 def launches_in(engine) -> list[Launch]:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from bot.ids import ActionId
-from bot.models import LaunchChange
-from factories import add_launch
+from bot.core.block_ids import ActionId
+from bot.launches.models import LaunchChange
+from tests.support.factories import add_launch
 
 
 async def test_status_without_launches_explains_how_to_start(sender):

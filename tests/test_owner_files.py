@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.owner_files import read_owner_file, read_owner_files
-from bot.owner_records import ComponentRecord, OwnerFile, Source
-from slack_requests import FIXTURES
+from bot.directory.imports.formats import read_owner_file, read_owner_files
+from bot.directory.imports.records import ComponentRecord, OwnerFile, Source
+from tests.support.slack_requests import FIXTURES
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 BACKSTAGE = FIXTURES / "backstage"

@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from bot.cli import main
-from bot.models import Component, Contact, Team, TeamMember
-from factories import add_component
-from fake_slack import FakeSlack
-from slack_requests import FIXTURES
+from bot.runtime.cli import main
+from bot.directory.models import Component, Contact, Team, TeamMember
+from tests.support.factories import add_component
+from tests.support.fake_slack import FakeSlack
+from tests.support.slack_requests import FIXTURES
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 BACKSTAGE = FIXTURES / "backstage"

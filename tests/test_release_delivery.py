@@ -9,13 +9,13 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
-from bot.app import make_client
-from bot.cli import main
-from bot.db import session_scope
-from bot.delivery_worker import DeliveryWorker
-from bot.pacing import Pace
-from bot.models import Delivery, Release, Subscription
-from bot.releases import ReleaseInput, record_release, subscribe, withdraw_release
+from bot.runtime.workers import outbox_worker
+from bot.runtime.cli import main
+from bot.core.db import session_scope
+from bot.releases.outbox import DeliveryWorker
+from bot.releases.pacing import Pace
+from bot.releases.models import Delivery, Release, Subscription
+from bot.releases.recording import ReleaseInput, record_release, subscribe, withdraw_release
 
 FAST = Pace(per_channel=0.0, per_second=10_000)
 
@@ -26,8 +26,8 @@ def worker(herald):
 
 
 def new_worker(herald) -> DeliveryWorker:
-    return DeliveryWorker(herald, make_client(herald.settings, retries=False), pace=FAST,
-                          lease=timedelta(seconds=60))
+    """The outbox worker as the runtime builds it, paced for tests."""
+    return DeliveryWorker(herald, outbox_worker(herald).messenger, pace=FAST, lease=timedelta(seconds=60))
 
 
 async def drain(worker: DeliveryWorker) -> None:

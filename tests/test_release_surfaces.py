@@ -10,10 +10,10 @@ from datetime import datetime, timezone
 import pytest
 from sqlmodel import Session, select
 
-from bot.ids import ActionId, BlockId, ViewId
-from bot.models import Delivery, Release, Subscription
-from factories import add_launch
-from slack_requests import FIXTURES
+from bot.core.block_ids import ActionId, BlockId, ViewId
+from bot.releases.models import Delivery, Release, Subscription
+from tests.support.factories import add_launch
+from tests.support.slack_requests import FIXTURES
 
 GITHUB_SECRET = "github-secret"
 CI_TOKEN = "ci-token"

@@ -7,21 +7,21 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.launches import LaunchDetail, Slip
-from bot.models import ChecklistItem, Launch
-from bot.render import Renderer, TemplateError, fit
-from bot.settings import load_settings
+from bot.launches.read import LaunchDetail, Slip
+from bot.launches.models import ChecklistItem, Launch
+from bot.core.render import Renderer, TemplateError, fit
+from bot.core.settings import load_settings
 
 
 @pytest.fixture
 def renderer() -> Renderer:
-    return Renderer(load_settings({}).template_dirs, zone=ZoneInfo("UTC"))
+    return Renderer(zone=ZoneInfo("UTC"))
 
 
 def test_long_checklists_are_truncated_visibly_at_a_word(renderer):
     launch = Launch(id=1, key="big", name="Big", created_by="U1")
     items = [ChecklistItem(launch_id=1, position=i, label="word " * 29 + f"item{i}") for i in range(40)]
-    message = renderer.message("launch_card.json.j2", detail=LaunchDetail(launch, items, [], Slip(0, 0)),
+    message = renderer.message("launches/card.json.j2", detail=LaunchDetail(launch, items, [], Slip(0, 0)),
                                today=date(2026, 11, 25))
     checklist = message["blocks"][2]["text"]["text"]
     assert len(checklist) <= 3000
@@ -55,6 +55,6 @@ def test_help_shows_placeholders_as_text_not_as_slack_links(renderer):
     import json
     import re
 
-    text = json.dumps(renderer.message("launch_help.json.j2"))
+    text = json.dumps(renderer.message("launches/help.json.j2"))
     assert re.findall(r"<(?![@#]|https?://)[^>]*>", text) == []
     assert "&lt;launch or component&gt; &lt;version&gt;" in text

@@ -11,12 +11,12 @@ from datetime import datetime, timezone
 
 import pytest
 
-from bot.db import session_scope
-from bot.digests import set_digest
-from bot.releases import ReleaseInput, record_release, subscribe
-from bot.schedules import Schedule
-from conftest import BOT_TOKEN
-from slack_requests import SIGNING_SECRET
+from bot.core.db import session_scope
+from bot.digests.service import set_digest
+from bot.releases.recording import ReleaseInput, record_release, subscribe
+from bot.digests.schedules import Schedule
+from tests.support.harness import BOT_TOKEN
+from tests.support.slack_requests import SIGNING_SECRET
 
 
 def free_port() -> int:
@@ -29,7 +29,7 @@ def start_replica(database_url: str, slack_url: str, workdir) -> subprocess.Pope
     env = {**os.environ, "DATABASE_URL": database_url, "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_API_URL": slack_url,
            "SLACK_SIGNING_SECRET": SIGNING_SECRET, "PORT": str(free_port())}
     env.pop("SLACK_APP_TOKEN", None)
-    return subprocess.Popen([sys.executable, "-m", "bot.cli", "serve"], env=env, cwd=workdir,
+    return subprocess.Popen([sys.executable, "-m", "bot.runtime.cli", "serve"], env=env, cwd=workdir,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 

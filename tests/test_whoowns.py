@@ -7,9 +7,9 @@ import dataclasses
 import pytest
 from sqlmodel import Session, select
 
-from bot.ids import ActionId
-from bot.models import Component, OwnershipChange
-from factories import add_component, add_team, contact
+from bot.core.block_ids import ActionId
+from bot.directory.models import Component, OwnershipChange
+from tests.support.factories import add_component, add_team, contact
 
 
 @pytest.fixture

@@ -1,0 +1,47 @@
+"""What Herald's workers ask of Slack, without importing it: post, update, find a posted message.
+
+The outbox and the digest runner live with their domains and must not depend on a Slack library;
+the runtime hands them `bot.slack.messenger.Messenger`, which speaks the Web API and turns its
+failures into the two errors below.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+Message = dict[str, Any]
+
+
+class SlackRefused(Exception):
+    """Slack answered and did not do it: `reason` is its error code (`ratelimited`, `channel_not_found`, …)."""
+
+    def __init__(self, reason: str, *, status: int = 200, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+        self.retry_after = retry_after
+
+    @property
+    def rate_limited(self) -> bool:
+        return self.reason == "ratelimited"
+
+    @property
+    def server_error(self) -> bool:
+        """A 5xx: Slack may have done it anyway."""
+        return self.status >= 500
+
+
+class SlackUncertain(Exception):
+    """No answer (timeout, dropped connection): what was asked may or may not have been done."""
+
+
+class Messenger(Protocol):
+    async def post(self, channel: str, message: Message, *, metadata: dict[str, Any] | None = None,
+                   thread_ts: str | None = None) -> str:
+        """Post in a channel (joining a public one Herald is not in) and return the message's ts."""
+
+    async def update(self, channel: str, ts: str, message: Message) -> None:
+        """Replace a message Herald posted."""
+
+    async def find_posted(self, channel: str, *, event_type: str, key: str, value: Any, pages: int) -> str | None:
+        """The ts of a recent message in `channel` whose metadata has `event_type` and `key` = `value`."""

@@ -1,0 +1,131 @@
+"""Herald's settings, read once from the environment and `.env`."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dotenv import load_dotenv
+
+SLACK_API_URL_DEFAULT = "https://slack.com/api/"
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message names the variable and what it expects."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    bot_token: str | None = None
+    signing_secret: str | None = None
+    app_token: str | None = None
+    slack_api_url: str = SLACK_API_URL_DEFAULT
+    database_url: str = "sqlite:///herald.db"
+    port: int = 3000
+    timezone: str = "UTC"
+    admins: frozenset[str] = field(default_factory=frozenset)
+    templates_override: Path | None = None
+    github_webhook_secret: str | None = None
+    webhook_token: str | None = None
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def require_http(self) -> None:
+        """HTTP mode needs a bot token and the signing secret Slack signs requests with."""
+        _require("SLACK_BOT_TOKEN", self.bot_token, "a bot token starting with xoxb-")
+        _require("SLACK_SIGNING_SECRET", self.signing_secret, "the app's signing secret")
+
+    def require_socket(self) -> None:
+        """Socket Mode needs a bot token and an app-level token instead of a public URL."""
+        _require("SLACK_BOT_TOKEN", self.bot_token, "a bot token starting with xoxb-")
+        _require("SLACK_APP_TOKEN", self.app_token, "an app-level token starting with xapp-")
+
+
+def load_settings(environ: dict[str, str] | None = None) -> Settings:
+    """Read settings from `environ` (default: the process environment after loading `.env`)."""
+    if environ is None:
+        load_dotenv(Path.cwd() / ".env")
+        environ = dict(os.environ)
+    env = {key: value.strip() for key, value in environ.items() if value.strip()}
+    return Settings(
+        bot_token=_token(env, "SLACK_BOT_TOKEN", "xoxb-"),
+        signing_secret=env.get("SLACK_SIGNING_SECRET"),
+        app_token=_token(env, "SLACK_APP_TOKEN", "xapp-"),
+        slack_api_url=_api_url(env.get("SLACK_API_URL", SLACK_API_URL_DEFAULT)),
+        database_url=_database_url(env.get("DATABASE_URL", "sqlite:///herald.db")),
+        port=_port(env.get("PORT", "3000")),
+        timezone=_timezone(env.get("HERALD_TIMEZONE", "UTC")),
+        admins=_admins(env.get("HERALD_ADMINS", "")),
+        templates_override=_templates_dir(env.get("HERALD_TEMPLATES_DIR")),
+        github_webhook_secret=env.get("GITHUB_WEBHOOK_SECRET"),
+        webhook_token=env.get("HERALD_WEBHOOK_TOKEN"),
+    )
+
+
+def _require(name: str, value: str | None, expected: str) -> None:
+    if not value:
+        raise SettingsError(f"{name} is not set: expected {expected}.")
+
+
+def _token(env: dict[str, str], name: str, prefix: str) -> str | None:
+    value = env.get(name)
+    if value is not None and not value.startswith(prefix):
+        raise SettingsError(f"{name} is invalid: expected a token starting with {prefix}")
+    return value
+
+
+def _api_url(value: str) -> str:
+    if not value.startswith(("http://", "https://")):
+        raise SettingsError(f"SLACK_API_URL is invalid: expected an http(s) URL, got {value!r}.")
+    return value if value.endswith("/") else value + "/"
+
+
+def _database_url(value: str) -> str:
+    if value.startswith("postgres://"):  # Heroku-style URLs; SQLAlchemy wants the full name
+        value = "postgresql://" + value.removeprefix("postgres://")
+    if value.startswith("postgresql://"):
+        value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
+    if not value.startswith(("sqlite:", "postgresql+psycopg:")):
+        raise SettingsError(
+            "DATABASE_URL is invalid: expected sqlite:///PATH or postgresql://USER@HOST/DB."
+        )
+    return value
+
+
+def _port(value: str) -> int:
+    if not value.isdigit() or not 0 < int(value) < 65536:
+        raise SettingsError(f"PORT is invalid: expected a number from 1 to 65535, got {value!r}.")
+    return int(value)
+
+
+def _timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(
+            f"HERALD_TIMEZONE is invalid: expected an IANA name like Europe/Berlin, got {value!r}."
+        ) from None
+    return value
+
+
+def _admins(value: str) -> frozenset[str]:
+    admins = frozenset(part.strip() for part in value.replace(";", ",").split(",") if part.strip())
+    bad = sorted(a for a in admins if not a[:1] in ("U", "W") or not a.isalnum())
+    if bad:
+        raise SettingsError(
+            f"HERALD_ADMINS is invalid: expected comma-separated Slack user IDs like U012AB3CD, got {bad[0]!r}."
+        )
+    return admins
+
+
+def _templates_dir(value: str | None) -> Path | None:
+    if value is None:
+        return None
+    path = Path(value)
+    if not path.is_dir():
+        raise SettingsError(f"HERALD_TEMPLATES_DIR is invalid: expected a folder, got {value!r}.")
+    return path

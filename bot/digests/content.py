@@ -1,0 +1,164 @@
+"""What a digest says: its sections for a period, each in a fixed number of statements (no query per launch)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Generic, TypeVar
+
+from sqlalchemy import String, cast
+from sqlmodel import Session, col, func, or_, select
+
+from bot.digests.models import Digest
+from bot.directory import owners
+from bot.directory.models import Component, Contact, Team, TeamMember
+from bot.launches.models import Launch, LaunchChange, Risk, Stage
+from bot.launches.read import ATTENTION_ORDER
+from bot.releases.models import Release
+
+Row = TypeVar("Row")
+UPCOMING = timedelta(days=14)
+DIGEST_FIELDS = ("created", "stage", "target", "risk", "risk reason")
+SECTION_ROWS = 25  # lines a section shows; the rest are counted
+
+
+@dataclass(frozen=True)
+class LaunchNews:
+    """What changed on one launch since the last digest."""
+
+    launch: Launch
+    changes: list[LaunchChange]
+
+
+@dataclass
+class Listed(Generic[Row]):
+    """A section's first rows, and how many there are in all: a message shows a few dozen lines."""
+
+    rows: list[Row] = field(default_factory=list)
+    total: int = 0
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.rows)
+
+    def __bool__(self) -> bool:
+        return self.total > 0
+
+
+@dataclass
+class DigestContent:
+    since: datetime
+    changed: Listed[LaunchNews] = field(default_factory=Listed)
+    at_risk: Listed[Launch] = field(default_factory=Listed)
+    upcoming: Listed[Launch] = field(default_factory=Listed)
+    shipped: Listed[Release] = field(default_factory=Listed)
+    gaps: Listed[directory.Gap] = field(default_factory=Listed)
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.changed or self.at_risk or self.upcoming or self.shipped or self.gaps)
+
+
+def content(session: Session, digest: Digest, *, since: datetime, until: datetime, today: date) -> DigestContent:
+    """The sections of a digest covering (since, until]; a fixed number of statements, whatever its size."""
+    launches = _launch_scope(digest)
+    found = DigestContent(since=since)
+    if launches is not None:
+        found.changed = _changed(session, launches, since=since, until=until)
+        active = col(Launch.stage).in_([s for s in Stage if s.is_active])
+        found.at_risk = _listed(session, select(Launch).where(active, Launch.risk != Risk.ON_TRACK, *launches)
+                                .order_by(ATTENTION_ORDER, Launch.name))
+        found.upcoming = _listed(session, select(Launch).where(
+            active, col(Launch.target_date) >= today, col(Launch.target_date) <= today + UPCOMING, *launches
+        ).order_by(Launch.target_date, Launch.name))
+    found.shipped = _listed(session, _shipped(digest, since=since, until=until))
+    found.gaps = _gaps(session, digest)
+    return found
+
+
+def _changed(session: Session, launches: list, *, since: datetime, until: datetime) -> Listed[LaunchNews]:
+    """Changes grouped by launch, for the first SECTION_ROWS launches that changed."""
+    news = (col(LaunchChange.at) > since, col(LaunchChange.at) <= until, col(LaunchChange.field).in_(DIGEST_FIELDS),
+            or_(LaunchChange.field != "risk reason", col(LaunchChange.new_value).is_not(None)))
+    changed = select(LaunchChange.launch_id).join(Launch, col(LaunchChange.launch_id) == Launch.id).where(
+        *news, *launches).distinct()
+    total = session.exec(select(func.count()).select_from(changed.subquery())).one()
+    shown = select(Launch.id).where(col(Launch.id).in_(changed)).order_by(Launch.name).limit(SECTION_ROWS)
+    rows = session.exec(select(LaunchChange, Launch).join(Launch, col(LaunchChange.launch_id) == Launch.id)
+                        .where(*news, col(Launch.id).in_(shown)).order_by(Launch.name, LaunchChange.at)).all()
+    by_launch: dict[int, LaunchNews] = {}
+    for change, launch in rows:
+        by_launch.setdefault(launch.id, LaunchNews(launch, [])).changes.append(change)
+    return Listed(list(by_launch.values()), total)
+
+
+def _listed(session: Session, query) -> Listed:
+    total = session.exec(select(func.count()).select_from(query.order_by(None).subquery())).one()
+    return Listed(list(session.exec(query.limit(SECTION_ROWS)).all()), total)
+
+
+def _launch_scope(digest: Digest) -> list | None:
+    """Conditions on launches for this digest's filters; None when no launch can match (a tag filter)."""
+    filters = digest.filters
+    if "tag" in filters:
+        return None  # launches carry no tags
+    conditions = []
+    if digest.personal:
+        conditions.append(Launch.owner_id == digest.channel_id)
+    if "stage" in filters:
+        conditions.append(Launch.stage == filters["stage"])
+    if "component" in filters:
+        conditions.append(Launch.key == filters["component"])
+    if "team" in filters:
+        conditions.append(col(Launch.owner_id).in_(_team_people(filters["team"])))
+    return conditions
+
+
+def _team_people(team_key: str):
+    """Slack users in a team, as a subquery."""
+    return (select(Contact.slack_user_id).join(TeamMember, col(TeamMember.contact_id) == Contact.id)
+            .join(Team, col(Team.id) == TeamMember.team_id).where(Team.key == team_key))
+
+
+def _shipped(digest: Digest, *, since: datetime, until: datetime):
+    """Releases announced in the window that this digest's filters let through."""
+    filters = digest.filters
+    query = select(Release).where(col(Release.announce_at) > since, col(Release.announce_at) <= until,
+                                  col(Release.withdrawn).is_(False)).order_by(Release.announce_at)
+    if "component" in filters:
+        query = query.where(Release.component == filters["component"])
+    if "tag" in filters:
+        query = query.where(_has_tag(Release.tags, filters["tag"]))
+    if "team" in filters:
+        query = query.where(col(Release.component).in_(
+            select(Component.key).join(Team, col(Component.team_id) == Team.id).where(Team.key == filters["team"])))
+    if digest.personal or "stage" in filters:  # releases of the launches the digest is about
+        query = query.where(col(Release.component).in_(select(Launch.key).where(*_launch_scope(digest))))
+    return query
+
+
+def _gaps(session: Session, digest: Digest) -> Listed[owners.Gap]:
+    if digest.personal or "stage" in digest.filters:
+        return Listed()
+    filters = digest.filters
+    where = []
+    if "component" in filters:
+        where.append(Component.key == filters["component"])
+    if "tag" in filters:
+        where.append(_has_tag(Component.tags, filters["tag"]))
+    if "team" in filters:
+        where.append(col(Component.team_id).in_(select(Team.id).where(Team.key == filters["team"])))
+    found = owners.gaps(session, where=tuple(where))
+    return Listed(found[:SECTION_ROWS], len(found))
+
+
+def _has_tag(tags_column, tag: str):
+    """Tags are slugs in a JSON list, so the quoted slug appears in its text on every store."""
+    return cast(tags_column, String).like(f'%"{tag}"%')
+
+
+def slip_days(change: LaunchChange) -> int | None:
+    """Days a target change moved a launch (negative: earlier); None for other changes."""
+    if change.field != "target" or not change.old_value or not change.new_value:
+        return None
+    return (date.fromisoformat(change.new_value) - date.fromisoformat(change.old_value)).days

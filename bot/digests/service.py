@@ -1,0 +1,89 @@
+"""What people do with digests from Slack, one unit of work each: listeners call these and render the result."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, delete, select
+
+from bot.core.db import session_scope
+from bot.core.errors import InvalidInput
+from bot.core.herald import Herald
+from bot.core.matching import slugify
+from bot.core.render import Message
+from bot.digests.models import Digest, DigestRun
+from bot.digests.runner import render
+from bot.digests.scheduler import digests_changed
+from bot.digests.schedules import Schedule, parse_schedule
+from bot.launches.models import Stage
+
+FILTERS = ("team", "component", "tag", "stage")
+ALWAYS = "always"
+
+
+def parse_options(words: list[str]) -> tuple[dict[str, str], bool]:
+    """Filters like `team:payments stage:beta`, and `always` (post even when empty)."""
+    filters: dict[str, str] = {}
+    always = False
+    for word in words:
+        name, _, value = word.partition(":")
+        if word.lower() == ALWAYS:
+            always = True
+        elif name.lower() in FILTERS and value:
+            filters[name.lower()] = value if name.lower() == "stage" else slugify(value)
+        else:
+            raise InvalidInput(f"I don't understand “{word}”. Filters: team:…, component:…, tag:…, stage:…; or `always`.")
+    if "stage" in filters and filters["stage"] not in set(Stage):
+        raise InvalidInput(f"“{filters['stage']}” is not a stage. Stages: {', '.join(Stage)}.")
+    return filters, always
+
+
+def set_digest(
+    session: Session, *, channel_id: str, personal: bool, schedule: Schedule, filters: dict[str, str],
+    always: bool, actor_id: str,
+) -> Digest:
+    """One digest per channel (or person): setting it again replaces the schedule."""
+    digest = session.exec(select(Digest).where(Digest.channel_id == channel_id)).first() or Digest(
+        channel_id=channel_id, cron=schedule.cron, timezone=schedule.timezone, created_by=actor_id)
+    digest.personal, digest.cron, digest.timezone = personal, schedule.cron, schedule.timezone
+    digest.filters, digest.always = filters, always
+    session.add(digest)
+    session.flush()
+    return digest
+
+
+def remove_digest(session: Session, *, channel_id: str) -> None:
+    digest = session.exec(select(Digest).where(Digest.channel_id == channel_id)).first()
+    if digest is None:
+        raise InvalidInput("There is no digest here to turn off.")
+    session.exec(delete(DigestRun).where(DigestRun.digest_id == digest.id))
+    session.delete(digest)
+
+
+def digest_for(session: Session, channel_id: str) -> Digest:
+    digest = session.exec(select(Digest).where(Digest.channel_id == channel_id)).first()
+    if digest is None:
+        raise InvalidInput("There is no digest here yet. Start one with `/launch digest daily 09:00`.")
+    return digest
+
+
+def set_up(herald: Herald, *, where: str, personal: bool, words: list[str], actor_id: str) -> Digest:
+    """`daily 09:00 [zone] [filters] [always]` and the like, for a channel or a person."""
+    schedule, rest = parse_schedule(words, default_timezone=herald.settings.timezone)
+    filters, always = parse_options(rest)
+    with session_scope(herald.engine) as session:
+        digest = set_digest(session, channel_id=where, personal=personal, schedule=schedule, filters=filters,
+                            always=always, actor_id=actor_id)
+    digests_changed(herald.engine)
+    return digest
+
+
+def turn_off(herald: Herald, *, where: str) -> None:
+    with session_scope(herald.engine) as session:
+        remove_digest(session, channel_id=where)
+    digests_changed(herald.engine)
+
+
+def preview(herald: Herald, *, where: str) -> Message | None:
+    """What the next digest would say if it came now: everything since the last scheduled one."""
+    now = herald.clock()
+    with session_scope(herald.engine) as session:
+        return render(herald, session, digest_for(session, where), period=now, force=True)

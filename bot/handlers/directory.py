@@ -1,0 +1,120 @@
+"""Ownership lookups: `/whoowns`, "@Herald who owns billing?" in a channel, and the same in a DM."""
+
+from __future__ import annotations
+
+import re
+
+from slack_bolt.async_app import AsyncApp
+
+from bot.core.block_ids import ActionId
+from bot.core.errors import HeraldError
+from bot.core.herald import Herald
+from bot.core.render import Message
+from bot.core.slack_ids import USER_MENTION
+from bot.directory import service as directory
+from bot.directory.owners import Card
+from bot.handlers.support.command_text import plain_id, split_words, text_of
+from bot.handlers.support.replies import answers_errors, error_message, notice
+from bot.slack.people import recheck_contacts, recheck_everyone
+
+QUESTION = re.compile(r"who\s+owns\s+(?P<thing>.+)", re.IGNORECASE | re.DOTALL)
+HELP_TEXT = (
+    "Ask `/whoowns billing`, `/whoowns @person`, `/whoowns team payments`, `/whoowns stale`, or "
+    "`/whoowns set <thing> team|primary|backup|channel|escalation <value>`."
+)
+
+
+def register(app: AsyncApp) -> None:
+    app.command("/whoowns")(whoowns_command)
+    app.event("app_mention")(asked_in_channel)
+    app.event({"type": "message", "channel_type": "im"})(asked_in_dm)
+    app.action(re.compile(f"^{re.escape(ActionId.SHOW_COMPONENT)}"))(show_other_match)
+    app.action(ActionId.CLAIM_COMPONENT)(claim_it)
+
+
+@answers_errors
+async def whoowns_command(ack, command: dict, respond, herald: Herald) -> None:
+    words, share = split_words(command.get("text") or "")
+    message, shown = answer(herald, words, actor_id=command["user_id"])
+    await ack(response_type="in_channel" if share else "ephemeral", **message)
+    if words == ["stale"]:
+        herald.background.spawn(_recheck_everyone(herald, respond))
+    elif shown is not None and shown.contact_ids:
+        herald.background.spawn(recheck_contacts(herald, shown.contact_ids))
+
+
+async def _recheck_everyone(herald: Herald, respond) -> None:
+    """If the gaps changed once Slack was asked about everyone, replace the answer just given."""
+    if await recheck_everyone(herald):
+        await respond(replace_original=True, **answer(herald, ["stale"], actor_id="")[0])
+
+
+async def asked_in_channel(event: dict, herald: Herald) -> None:
+    """Answer in the thread of the question, after Slack has its acknowledgement."""
+    text = USER_MENTION.sub("", event.get("text", ""), count=1)
+    thread_ts = event.get("thread_ts") or event["ts"]
+    herald.background.spawn(_reply(herald, text, event, channel=event["channel"], thread_ts=thread_ts))
+
+
+async def asked_in_dm(event: dict, herald: Herald) -> None:
+    if event.get("subtype") or event.get("bot_id"):
+        return  # edits, joins and Herald's own replies are not questions
+    herald.background.spawn(_reply(herald, event.get("text", ""), event, channel=event["channel"]))
+
+
+async def _reply(herald: Herald, text: str, event: dict, *, channel: str, thread_ts: str | None = None) -> None:
+    question = QUESTION.search(text)
+    words = split_words(question.group("thing").rstrip(" ?"))[0] if question else []
+    try:
+        message = answer(herald, words, actor_id=event.get("user", ""))[0]
+    except HeraldError as error:
+        message = error_message(herald.renderer, error)
+    await herald.slack.chat_postMessage(channel=channel, thread_ts=thread_ts, **message)
+
+
+def answer(herald: Herald, words: list[str], *, actor_id: str) -> tuple[Message, Card | None]:
+    """The reply to one question, whichever surface asked it, and the card it shows, if any."""
+    if not words:
+        return notice(herald.renderer, HELP_TEXT), None
+    first = words[0].lower()
+    if len(words) == 1 and (user := USER_MENTION.fullmatch(words[0])):
+        owned = directory.owned_by_person(herald, user.group(1))
+        return _list(herald, "What they own", [(c.name, c.kind) for c in owned],
+                     "Nothing is recorded for them yet.", person=user.group(1)), None
+    if first == "team" and len(words) > 1:
+        team, owned = directory.owned_by_team(herald, text_of(words[1:]))
+        return _list(herald, f"What {team.name} owns", [(c.name, c.kind) for c in owned],
+                     "This team owns nothing in the directory yet."), None
+    if first == "stale" and len(words) == 1:
+        gaps = directory.gaps(herald)
+        return _list(herald, f"Ownership gaps ({len(gaps)})", [(g.component.name, g.reason) for g in gaps],
+                     "Every entry has a reachable primary contact."), None
+    if first == "set":
+        card = directory.set_field(herald, words=[plain_id(w) for w in words[1:]], actor_id=actor_id)
+        return _card(herald, card), card
+    found = directory.lookup(herald, text_of(words))
+    if found.card is None:
+        return herald.renderer.message("directory/not_found.json.j2", query=found.query, others=found.others), None
+    return _card(herald, found.card, others=found.others), found.card
+
+
+def _card(herald: Herald, card: Card, *, others: list | None = None) -> Message:
+    return herald.renderer.message("directory/card.json.j2", card=card, others=others or [])
+
+
+def _list(herald: Herald, title: str, rows: list[tuple[str, str]], empty: str, person: str | None = None) -> Message:
+    return herald.renderer.message("common/list.json.j2", title=title, rows=rows, empty=empty, person=person)
+
+
+async def show_other_match(ack, action: dict, respond, herald: Herald) -> None:
+    await ack()
+    await respond(replace_original=True, **_card(herald, directory.card(herald, int(action["value"]))))
+
+
+async def claim_it(ack, action: dict, body: dict, respond, herald: Herald) -> None:
+    await ack()
+    try:
+        message = _card(herald, directory.claim(herald, name=text_of([action["value"]]), actor_id=body["user"]["id"]))
+    except HeraldError as error:
+        message = error_message(herald.renderer, error)
+    await respond(replace_original=True, **message)

@@ -1,0 +1,144 @@
+"""`/launch`: parse the subcommand, call one launch service function, answer in the ack."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from slack_bolt.async_app import AsyncApp
+
+from bot.core.block_ids import ActionId
+from bot.core.errors import InvalidInput
+from bot.core.herald import Herald
+from bot.core.slack_ids import CHANNEL_MENTION, USER_MENTION
+from bot.handlers import digests as digests_ui
+from bot.handlers import releases as releases_ui
+from bot.handlers.support.command_text import Invocation, Reply, plain_id, split_words, text_of
+from bot.handlers.support.replies import answers_errors
+from bot.launches import service as launches
+from bot.launches.changes import Change
+from bot.launches.read import LaunchDetail
+from bot.launches.thread import post_launch_update
+
+ISO_DAY = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
+HELP = "help"
+
+
+def register(app: AsyncApp) -> None:
+    app.command("/launch")(launch_command)
+    app.action(re.compile(f"^{re.escape(ActionId.SHOW_LAUNCH)}"))(show_suggested_launch)
+
+
+@answers_errors
+async def launch_command(ack, command: dict, herald: Herald) -> None:
+    call = parse(command)
+    subcommand = SUBCOMMANDS.get(call.subcommand)
+    if subcommand is None:
+        raise InvalidInput(
+            f"I don't know `/launch {call.subcommand}`. Try {', '.join(f'`{name}`' for name in SUBCOMMANDS)}."
+        )
+    reply = subcommand(herald, call)
+    if reply.message is None:
+        await ack()
+    else:
+        await ack(response_type="in_channel" if call.share else "ephemeral", **reply.message)
+    if reply.after is not None:
+        herald.background.spawn(reply.after())
+
+
+async def show_suggested_launch(ack, action: dict, respond, herald: Herald) -> None:
+    """A "did you mean" button: replace the suggestion with the launch it names."""
+    await ack()
+    detail = launches.detail(herald, text_of([action["value"]]))
+    await respond(replace_original=True, **_card(herald, detail))
+
+
+def parse(command: dict) -> Invocation:
+    words, share = split_words(command.get("text") or "")
+    subcommand = words[0].lower() if words else HELP
+    return Invocation(subcommand, words[1:], command["user_id"], command["channel_id"], share,
+                      command.get("trigger_id", ""))
+
+
+def status(herald: Herald, call: Invocation) -> Reply:
+    if not call.words:
+        return Reply(herald.renderer.message("launches/board.json.j2", board=launches.board(herald),
+                                             today=herald.today()))
+    return Reply(_card(herald, launches.detail(herald, text_of(call.words))))
+
+
+def new(herald: Herald, call: Invocation) -> Reply:
+    words = list(call.words)
+    owner = channel = target = None
+    while words:
+        last = words[-1]
+        if user := USER_MENTION.fullmatch(last):
+            owner = user.group(1)
+        elif room := CHANNEL_MENTION.fullmatch(last):
+            channel = room.group(1)
+        elif ISO_DAY.match(last):
+            target = last
+            if len(words) > 1 and words[-2].lower() == "target":
+                words.pop()
+        elif last.lower() == "target":
+            raise InvalidInput("Give the target as a date: `/launch new <name> target YYYY-MM-DD`.")
+        elif last.startswith("@"):
+            raise InvalidInput(f"I don't know a Slack user “{last}”. Mention them with @ so Slack links the name.")
+        else:
+            break
+        words.pop()
+    detail = launches.create(herald, name=text_of(words), actor_id=call.user_id, target=target, owner_id=owner,
+                             channel_id=channel)
+    return Reply(_card(herald, detail))
+
+
+def set_field(herald: Herald, call: Invocation) -> Reply:
+    change = launches.set_field(herald, words=[plain_id(word) for word in call.words], actor_id=call.user_id)
+    return _changed(herald, change)
+
+
+def check(herald: Herald, call: Invocation) -> Reply:
+    return _changed(herald, launches.check(herald, words=_typed(call), done=True, actor_id=call.user_id))
+
+
+def uncheck(herald: Herald, call: Invocation) -> Reply:
+    return _changed(herald, launches.check(herald, words=_typed(call), done=False, actor_id=call.user_id))
+
+
+def add_item(herald: Herald, call: Invocation) -> Reply:
+    return _changed(herald, launches.add_item(herald, words=_typed(call), actor_id=call.user_id))
+
+
+def help_(herald: Herald, _call: Invocation) -> Reply:
+    return Reply(herald.renderer.message("launches/help.json.j2"))
+
+
+def _typed(call: Invocation) -> list[str]:
+    """Each word as the person typed it (Slack's escapes turned back)."""
+    return [text_of([word]) for word in call.words]
+
+
+def _card(herald: Herald, detail: LaunchDetail) -> dict:
+    return herald.renderer.message("launches/card.json.j2", detail=detail, today=herald.today())
+
+
+def _changed(herald: Herald, change: Change) -> Reply:
+    """Confirm the change now; post it in the launch's thread after the ack."""
+    after = (lambda: post_launch_update(herald, change)) if change.changes and change.launch.channel_id else None
+    return Reply(herald.renderer.message("launches/changed.json.j2", change=change, today=herald.today()), after)
+
+
+SUBCOMMANDS: dict[str, Callable[[Herald, Invocation], Reply]] = {
+    "status": status,
+    "new": new,
+    "set": set_field,
+    "check": check,
+    "uncheck": uncheck,
+    "add-item": add_item,
+    "release": releases_ui.open_release_form,
+    "subscribe": releases_ui.subscribe,
+    "unsubscribe": releases_ui.unsubscribe,
+    "subscriptions": releases_ui.subscriptions,
+    "digest": digests_ui.digest,
+    HELP: help_,
+}

@@ -1,0 +1,137 @@
+"""Releases from Slack: `/launch release` (a modal with a preview) and channel subscriptions."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from pydantic import BaseModel
+from slack_bolt.async_app import AsyncApp
+
+from bot.core.block_ids import ActionId, BlockId, ViewId
+from bot.core.errors import HeraldError, InvalidInput
+from bot.core.herald import Herald
+from bot.core.render import Message
+from bot.handlers.support.command_text import Invocation, Reply, text_of
+from bot.handlers.support.replies import notice
+from bot.releases import service as releases
+from bot.releases.recording import ReleaseInput, validate
+
+PRERELEASES_FLAG = "--prereleases"
+
+
+class ReleaseForm(BaseModel):
+    """What the release modal carries between opening, previewing and submitting (private_metadata)."""
+
+    component: str
+    version: str
+    channel_id: str
+
+
+
+def register(app: AsyncApp) -> None:
+    app.view(ViewId.RELEASE_FORM)(submit_release_form)
+    app.action(ActionId.PREVIEW_RELEASE)(preview_release_form)
+
+
+def open_release_form(herald: Herald, call: Invocation) -> Reply:
+    if len(call.words) < 2:
+        raise InvalidInput("Use `/launch release <launch or component> <version>`, like `/launch release billing 1.4.0`.")
+    form = ReleaseForm(component=text_of(call.words[:-1]), version=text_of(call.words[-1:]), channel_id=call.channel_id)
+    validate(ReleaseInput(component=form.component, version=form.version, source="slack"))
+    view = _form_view(herald, form, preview=None)
+    return Reply(None, after=lambda: herald.slack.views_open(trigger_id=call.trigger_id, view=view))
+
+
+async def preview_release_form(ack, body: dict, herald: Herald) -> None:
+    """Render the announcement as subscribers would see it, inside the modal."""
+    await ack()
+    view = body["view"]
+    form = ReleaseForm.model_validate_json(view["private_metadata"])
+    data = _release_input(form, view["state"]["values"], user_id=body["user"]["id"], now=herald.clock())
+    preview = releases.preview(herald, data, channel_id=form.channel_id)
+    await herald.slack.views_update(view_id=view["id"], hash=view["hash"], view=_form_view(herald, form, preview))
+
+
+async def submit_release_form(ack, body: dict, view: dict, herald: Herald) -> None:
+    form = ReleaseForm.model_validate_json(view["private_metadata"])
+    try:
+        data = _release_input(form, view["state"]["values"], user_id=body["user"]["id"], now=herald.clock())
+        release_id = releases.record(herald, data)
+    except HeraldError as error:
+        await ack(response_action="errors", errors={_field_of(error): str(error)})
+        return
+    await ack()
+    herald.background.spawn(_confirm(herald, form, body["user"]["id"], release_id))
+
+
+async def _confirm(herald: Herald, form: ReleaseForm, user_id: str, release_id: int) -> None:
+    release = releases.recorded(herald, release_id)
+    when = "now" if release.sent_now else f"at {herald.renderer.format_when(release.announce_at)}"
+    await herald.slack.chat_postEphemeral(
+        channel=form.channel_id, user=user_id,
+        text=f"Recorded {release.name} {release.version}; announcing it {when} in {release.channels} subscribed channels.",
+    )
+
+
+def subscribe(herald: Herald, call: Invocation) -> Reply:
+    words, prereleases = _subscription_words(call)
+    target = releases.subscribe(herald, channel_id=call.channel_id, spec=" ".join(words), prereleases=prereleases,
+                                actor_id=call.user_id)
+    extra = ", pre-releases included" if prereleases else ""
+    return Reply(notice(herald.renderer, f"This channel now gets {target.label}{extra}."))
+
+
+def unsubscribe(herald: Herald, call: Invocation) -> Reply:
+    words, _ = _subscription_words(call)
+    target = releases.unsubscribe(herald, channel_id=call.channel_id, spec=" ".join(words))
+    return Reply(notice(herald.renderer, f"This channel no longer gets {target.label}."))
+
+
+def subscriptions(herald: Herald, call: Invocation) -> Reply:
+    rows = [(target.label, "pre-releases too" if prereleases else "")
+            for target, prereleases in releases.subscriptions(herald, channel_id=call.channel_id)]
+    return Reply(herald.renderer.message(
+        "common/list.json.j2", title="Release announcements this channel gets", rows=rows, person=None,
+        empty="None yet. `/launch subscribe releases <component|tag:…|all> [--prereleases]` adds one."))
+
+
+def _subscription_words(call: Invocation) -> tuple[list[str], bool]:
+    words = call.words[1:] if call.words[:1] == ["releases"] else call.words
+    prereleases = PRERELEASES_FLAG in words
+    return [w for w in words if w != PRERELEASES_FLAG], prereleases
+
+
+def _form_view(herald: Herald, form: ReleaseForm, preview: Message | None) -> dict:
+    return herald.renderer.view("releases/form.json.j2", component=form.component, version=form.version,
+                                metadata=form.model_dump_json(), preview=preview)
+
+
+def _release_input(form: ReleaseForm, values: dict[str, Any], *, user_id: str, now: datetime) -> ReleaseInput:
+    def value(block: BlockId) -> Any:
+        return values.get(block, {}).get(ActionId.INPUT, {})
+
+    announce_at = None
+    if (value(BlockId.WHEN).get("selected_option") or {}).get("value") == "later":
+        stamp = value(BlockId.AT).get("selected_date_time")
+        if not stamp:
+            raise InvalidInput("Pick when to announce it.", field="when")
+        announce_at = datetime.fromtimestamp(stamp, tz=timezone.utc)
+        if announce_at <= now:
+            raise InvalidInput("Pick a time in the future, or choose “Announce now”.", field="when")
+    tags = [t.strip() for t in (value(BlockId.TAGS).get("value") or "").split(",") if t.strip()]
+    data = ReleaseInput(
+        component=form.component, version=form.version, source="slack", created_by=user_id,
+        title=value(BlockId.TITLE).get("value") or None, notes=value(BlockId.NOTES).get("value") or "",
+        link=value(BlockId.LINK).get("value") or None, tags=tags, announce_at=announce_at,
+    )
+    validate(data)
+    return data
+
+
+FORM_FIELDS = {"title": BlockId.TITLE, "notes": BlockId.NOTES, "link": BlockId.LINK, "when": BlockId.AT}
+
+
+def _field_of(error: HeraldError) -> str:
+    """The modal input an error is about, so Slack shows it under that input."""
+    return FORM_FIELDS.get(getattr(error, "field", None) or "", BlockId.NOTES)

@@ -1,0 +1,91 @@
+"""What people do with launches, one unit of work each: listeners call these and render the result.
+
+Each takes the Herald container and plain values (the words as typed, IDs), opens its own
+transaction, and raises domain errors with messages fit to show as they are.
+"""
+
+from __future__ import annotations
+
+from bot.core.db import session_scope
+from bot.core.errors import InvalidInput
+from bot.core.herald import Herald
+from bot.launches import changes, read
+from bot.launches.changes import Change
+from bot.launches.fields import SETTABLE_FIELDS, parse_target
+from bot.launches.follow_up import follow_up
+from bot.launches.models import Launch
+from bot.launches.read import Board, LaunchDetail
+
+
+def board(herald: Herald) -> Board:
+    with session_scope(herald.engine) as session:
+        return read.board(session)
+
+
+def detail(herald: Herald, reference: str) -> LaunchDetail:
+    with session_scope(herald.engine) as session:
+        return read.launch_detail(session, reference)
+
+
+def create(herald: Herald, *, name: str, actor_id: str, target: str | None, owner_id: str | None,
+           channel_id: str | None) -> LaunchDetail:
+    with session_scope(herald.engine) as session:
+        launch = changes.create_launch(
+            session, name=name, actor_id=actor_id, now=herald.clock(), owner_id=owner_id, channel_id=channel_id,
+            target=parse_target(target, today=herald.today()) if target else None)
+        return read.launch_detail(session, launch.key)
+
+
+def set_field(herald: Herald, *, words: list[str], actor_id: str) -> Change:
+    """`<launch> <field> <value>` as typed (mentions as plain IDs): the name ends where the store says a launch name ends."""
+    with session_scope(herald.engine) as session:
+        reference, rest = read.split_reference(session, words, before=SETTABLE_FIELDS)
+        if not reference or not rest:
+            raise InvalidInput(f"Use `/launch set <launch> <field> <value>`; fields: {', '.join(SETTABLE_FIELDS)}.")
+        field_name, value = rest[0], " ".join(rest[1:])
+        if not value:
+            raise InvalidInput(f"Give a value: `/launch set {reference} {field_name} <value>`.")
+        return _changed(herald, session, changes.change_field(
+            session, reference=reference, field_name=field_name, value=value, actor_id=actor_id,
+            admins=herald.settings.admins, today=herald.today(), now=herald.clock()))
+
+
+def check(herald: Herald, *, words: list[str], done: bool, actor_id: str) -> Change:
+    with session_scope(herald.engine) as session:
+        reference, rest = read.split_reference(session, words)
+        if not reference or not rest:
+            raise InvalidInput(f"Use `/launch {'check' if done else 'uncheck'} <launch> <item number or name>`.")
+        return _changed(herald, session, changes.check_item(
+            session, reference=reference, item=" ".join(rest), done=done, actor_id=actor_id,
+            admins=herald.settings.admins, now=herald.clock()))
+
+
+def add_item(herald: Herald, *, words: list[str], actor_id: str) -> Change:
+    with session_scope(herald.engine) as session:
+        reference, rest = read.split_reference(session, words)
+        if not reference or not rest:
+            raise InvalidInput("Use `/launch add-item <launch> <item>`.")
+        return _changed(herald, session, changes.add_item(
+            session, reference=reference, label=" ".join(rest), actor_id=actor_id, admins=herald.settings.admins,
+            now=herald.clock()))
+
+
+def for_update_form(herald: Herald, launch_id: int) -> Launch:
+    with session_scope(herald.engine) as session:
+        return read.launch_by_id(session, launch_id)
+
+
+def update_from_form(herald: Herald, *, launch_id: int, stage: str, risk: str, reason: str, actor_id: str) -> Change:
+    """Stage and risk from the App Home form: both changes, or neither."""
+    with session_scope(herald.engine) as session:
+        key = read.launch_by_id(session, launch_id).key
+        made = [changes.change_field(session, reference=key, field_name=field_name, value=value, actor_id=actor_id,
+                                     admins=herald.settings.admins, today=herald.today(), now=herald.clock())
+                for field_name, value in (("stage", stage), ("risk", f"{risk} {reason}".strip()))]
+        change = Change(made[-1].launch, [line for one in made for line in one.changes])
+        return _changed(herald, session, change)
+
+
+def _changed(herald: Herald, session, change: Change) -> Change:
+    follow_up(session, change, now=herald.clock())
+    return change

@@ -1,0 +1,76 @@
+"""What a release announcement says: the message for one delivery, from the release and the directory."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import Session, select
+
+from bot.directory.models import Component, Contact, Team
+from bot.launches.models import Launch
+from bot.releases.models import Release, Subscription
+from bot.releases.recording import Target
+from bot.core.render import Message, Renderer, slack_escape
+
+MARKDOWN_BLOCK = 12_000
+
+
+@dataclass(frozen=True)
+class WhoToAsk:
+    user_id: str | None
+    channel: str | None
+
+
+def announcement(session: Session, renderer: Renderer, release: Release, *, channel_id: str,
+                 subscription_id: int | None = None) -> Message:
+    """The announcement as `channel_id` sees it; without a subscription (a preview) it gives no reason."""
+    subscription = session.get(Subscription, subscription_id) if subscription_id else None
+    return renderer.message(
+        "releases/announcement.json.j2",
+        release=release,
+        notes=notes_chunks(release.notes),
+        ask=who_to_ask(session, release.component),
+        channel_id=channel_id,
+        because=Target(subscription.target).label if subscription else None,
+    )
+
+
+def who_to_ask(session: Session, key: str) -> WhoToAsk:
+    """The component's primary contact and team channel, or the launch's owner and channel."""
+    row = session.exec(
+        select(Contact.slack_user_id, Component.channel, Team.channel)
+        .select_from(Component)
+        .join(Contact, Component.primary_contact_id == Contact.id, isouter=True)
+        .join(Team, Component.team_id == Team.id, isouter=True)
+        .where(Component.key == key)
+    ).first()
+    if row:
+        return WhoToAsk(row[0], row[1] or row[2])
+    launch = session.exec(select(Launch.owner_id, Launch.channel_id).where(Launch.key == key)).first()
+    return WhoToAsk(*launch) if launch else WhoToAsk(None, None)
+
+
+def notes_chunks(notes: str) -> list[str]:
+    """Notes split at paragraph, then line, then word boundaries so each escaped chunk fits a markdown block."""
+    chunks: list[str] = []
+    current = ""
+    for piece in _pieces(notes.strip()):
+        if current and len(slack_escape(current + piece)) > MARKDOWN_BLOCK:
+            chunks.append(current.strip())
+            current = ""
+        current += piece
+    if current.strip():
+        chunks.append(current.strip())
+    return chunks
+
+
+def _pieces(text: str) -> list[str]:
+    """Paragraphs, and words of any paragraph too long for one block, each keeping its separator."""
+    pieces: list[str] = []
+    for paragraph in text.split("\n\n"):
+        if len(slack_escape(paragraph)) <= MARKDOWN_BLOCK // 2:
+            pieces.append(paragraph + "\n\n")
+        else:
+            pieces.extend(word + " " for word in paragraph.split(" "))
+            pieces.append("\n\n")
+    return pieces

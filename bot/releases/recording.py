@@ -1,0 +1,251 @@
+"""Releases and who gets them: recording, editing, withdrawing, subscriptions and the fan-out to an outbox.
+
+No Slack here: the delivery worker sends what this module puts in the outbox.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func, update
+from sqlmodel import Session, col, select
+
+from bot.core.errors import InvalidInput
+from bot.core.matching import slugify
+from bot.directory.models import Component
+from bot.launches.models import Launch
+from bot.releases.models import Delivery, DeliveryState, Release, Subscription
+
+ALL = "all"
+TAG_PREFIX = "tag:"
+MAX_NOTES = 40_000
+URL = re.compile(r"https?://[^\s<>|]+")
+
+
+@dataclass
+class ReleaseInput:
+    """A release as any surface (Slack, CLI, webhooks, a launch going live) describes it."""
+
+    component: str
+    version: str
+    source: str
+    title: str | None = None
+    notes: str = ""
+    link: str | None = None
+    tags: list[str] = field(default_factory=list)
+    prerelease: bool = False
+    announce_at: datetime | None = None
+    external_id: str | None = None
+    created_by: str | None = None
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a subscription asks for, as the channel typed it."""
+
+    value: str  # component key, "tag:x" or "all"
+
+    @property
+    def label(self) -> str:
+        if self.value == ALL:
+            return "all releases"
+        if self.value.startswith(TAG_PREFIX):
+            return f"releases tagged {self.value.removeprefix(TAG_PREFIX)}"
+        return f"{self.value} releases"
+
+
+def record_release(session: Session, data: ReleaseInput, *, now: datetime) -> Release:
+    """Store a release once (a repeated external id or component+version edits it) and fan it out when due."""
+    validate(data)
+    key = slugify(data.component)
+    existing = find_release(session, data)
+    if existing is not None:
+        return edit_release(session, existing, data)
+    release = Release(
+        component=key,
+        component_name=_display_name(session, key, data.component),
+        version=data.version.strip(),
+        title=data.title,
+        notes=data.notes,
+        link=data.link,
+        tags=sorted({slugify(tag) for tag in data.tags if slugify(tag)}),
+        prerelease=data.prerelease,
+        announce_at=data.announce_at or now,
+        source=data.source,
+        external_id=data.external_id,
+        created_by=data.created_by,
+    )
+    session.add(release)
+    session.flush()
+    if release.announce_at <= now:
+        fan_out(session, release)
+    return release
+
+
+def announce_launch(session: Session, launch: Launch, *, now: datetime) -> Release:
+    """A launch that goes live is a release of its own; announced once however often it is set live."""
+    return record_release(session, ReleaseInput(
+        component=launch.key, version=now.date().isoformat(), source="launch", title=f"{launch.name} is live",
+        external_id=f"launch:{launch.id}", created_by=launch.owner_id,
+    ), now=now)
+
+
+def edit_release(session: Session, release: Release, data: ReleaseInput) -> Release:
+    """Change what a release says; posted announcements are brought up to date by the worker."""
+    validate(data)
+    changed = False
+    for name, value in (("title", data.title), ("notes", data.notes), ("link", data.link),
+                        ("prerelease", data.prerelease)):
+        if getattr(release, name) != value:
+            setattr(release, name, value)
+            changed = True
+    if changed:
+        release.revision += 1
+        session.add(release)
+    return release
+
+
+def withdraw_release(session: Session, release: Release) -> Release:
+    """Mark a release withdrawn: unsent announcements are dropped, sent ones are marked withdrawn."""
+    if not release.withdrawn:
+        release.withdrawn = True
+        release.revision += 1
+        session.add(release)
+        session.exec(update(Delivery).where(
+            Delivery.release_id == release.id, col(Delivery.state) == DeliveryState.PENDING
+        ).values(state=DeliveryState.FAILED, last_error="withdrawn before it was sent"))
+    return release
+
+
+def release_by_external_id(session: Session, external_id: str) -> Release | None:
+    return session.exec(select(Release).where(Release.external_id == external_id)).first()
+
+
+def fan_out(session: Session, release: Release) -> int:
+    """One outbox row per subscribed channel; the conditional update makes one replica do it once."""
+    claimed = session.exec(
+        update(Release).where(Release.id == release.id, col(Release.fanned_out).is_(False)).values(fanned_out=True)
+    ).rowcount
+    if not claimed or release.withdrawn:
+        return 0
+    release.fanned_out = True
+    targets = [release.component, ALL, *(TAG_PREFIX + tag for tag in release.tags)]
+    subscriptions = session.exec(
+        select(Subscription).where(col(Subscription.active), col(Subscription.target).in_(targets))
+    ).all()
+    chosen: dict[str, Subscription] = {}
+    for subscription in sorted(subscriptions, key=lambda s: targets.index(s.target)):
+        if release.prerelease and not subscription.prereleases:
+            continue
+        chosen.setdefault(subscription.channel_id, subscription)
+    session.add_all(
+        Delivery(release_id=release.id, channel_id=channel, subscription_id=subscription.id,
+                 next_attempt_at=release.announce_at)
+        for channel, subscription in chosen.items()
+    )
+    return len(chosen)
+
+
+def channels_for(session: Session, release: Release) -> list[str]:
+    """The channels a release goes (or went) to."""
+    return list(session.exec(select(Delivery.channel_id).where(Delivery.release_id == release.id)).all())
+
+
+def delivery_counts(session: Session, release_id: int) -> dict[str, int]:
+    """How many of a release's announcements are in each state."""
+    rows = session.exec(select(Delivery.state, func.count()).where(Delivery.release_id == release_id)
+                        .group_by(Delivery.state)).all()
+    return {str(state): count for state, count in rows}
+
+
+def due_releases(session: Session, *, now: datetime) -> list[Release]:
+    return list(session.exec(
+        select(Release).where(col(Release.fanned_out).is_(False), col(Release.announce_at) <= now)
+    ).all())
+
+
+def subscribe(session: Session, *, channel_id: str, spec: str, prereleases: bool, actor_id: str) -> Subscription:
+    target = parse_target(spec)
+    subscription = session.exec(select(Subscription).where(
+        Subscription.channel_id == channel_id, Subscription.target == target.value)).first()
+    if subscription is None:
+        subscription = Subscription(channel_id=channel_id, target=target.value, created_by=actor_id)
+    subscription.active, subscription.prereleases = True, prereleases
+    session.add(subscription)
+    session.flush()
+    return subscription
+
+
+def unsubscribe(session: Session, *, channel_id: str, spec: str) -> Target:
+    target = parse_target(spec)
+    subscription = session.exec(select(Subscription).where(
+        Subscription.channel_id == channel_id, Subscription.target == target.value, col(Subscription.active))).first()
+    if subscription is None:
+        raise InvalidInput(f"This channel is not subscribed to {target.label}. `/launch subscriptions` lists what it gets.")
+    subscription.active = False
+    session.add(subscription)
+    return target
+
+
+def subscriptions(session: Session, *, channel_id: str) -> list[Subscription]:
+    return list(session.exec(select(Subscription).where(
+        Subscription.channel_id == channel_id, col(Subscription.active)).order_by(Subscription.target)).all())
+
+
+def deactivate(session: Session, subscription_id: int) -> Subscription | None:
+    subscription = session.get(Subscription, subscription_id)
+    if subscription is not None:
+        subscription.active = False
+        session.add(subscription)
+    return subscription
+
+
+def parse_target(spec: str) -> Target:
+    spec = spec.strip()
+    if not spec or spec.lower() == ALL:
+        return Target(ALL)
+    if spec.lower().startswith(TAG_PREFIX):
+        tag = slugify(spec[len(TAG_PREFIX):])
+        if not tag:
+            raise InvalidInput("Name the tag: `/launch subscribe releases tag:mobile`.")
+        return Target(TAG_PREFIX + tag)
+    key = slugify(spec)
+    if not key or len(key) > 100:
+        raise InvalidInput("Subscribe to a component, `tag:<tag>` or `all`.")
+    return Target(key)
+
+
+def find_release(session: Session, data: ReleaseInput) -> Release | None:
+    """The release `data` describes again: by its external id, else by component and version."""
+    if data.external_id:
+        return release_by_external_id(session, data.external_id)
+    return session.exec(select(Release).where(
+        Release.component == slugify(data.component), Release.version == data.version.strip(),
+        col(Release.withdrawn).is_(False))).first()
+
+
+def _display_name(session: Session, key: str, typed: str) -> str:
+    """The directory's or the launch's own spelling of the name, else the one given."""
+    for model in (Component, Launch):
+        name = session.exec(select(model.name).where(model.key == key)).first()
+        if name:
+            return name
+    return typed.strip()[:100]
+
+
+def validate(data: ReleaseInput) -> None:
+    if not slugify(data.component) or len(data.component) > 100:
+        raise InvalidInput("A release needs the component or launch it belongs to (at most 100 characters).",
+                           field="component")
+    if not data.version.strip() or len(data.version) > 100 or any(c.isspace() for c in data.version.strip()):
+        raise InvalidInput(f"“{data.version}” is not a version: give one word, like 1.4.0 or 2026-11.",
+                           field="version")
+    if data.link and not URL.fullmatch(data.link):
+        raise InvalidInput(f"“{data.link}” is not a link: give an http(s) URL.", field="link")
+    if len(data.notes) > MAX_NOTES:
+        raise InvalidInput(f"Release notes can be at most {MAX_NOTES:,} characters; these have {len(data.notes):,}.",
+                           field="notes")
+    if data.title and len(data.title) > 200:
+        raise InvalidInput("A release title can be at most 200 characters.", field="title")

@@ -1,0 +1,63 @@
+"""What people do with releases from Slack, one unit of work each: listeners call these and render the result."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.core.db import session_scope
+from bot.core.herald import Herald
+from bot.core.render import Message
+from bot.releases import recording
+from bot.releases.announcement import announcement
+from bot.releases.models import Release
+from bot.releases.recording import ReleaseInput, Target
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """A release just recorded, and where it goes."""
+
+    name: str
+    version: str
+    announce_at: datetime
+    sent_now: bool
+    channels: int
+
+
+def preview(herald: Herald, data: ReleaseInput, *, channel_id: str) -> Message:
+    """The announcement as `channel_id` would see it, before anything is recorded."""
+    release = Release(component=data.component, component_name=data.component, version=data.version,
+                      title=data.title, notes=data.notes, link=data.link, prerelease=False, source=data.source)
+    with session_scope(herald.engine) as session:
+        return announcement(session, herald.renderer, release, channel_id=channel_id)
+
+
+def record(herald: Herald, data: ReleaseInput) -> int:
+    with session_scope(herald.engine) as session:
+        return recording.record_release(session, data, now=herald.clock()).id
+
+
+def recorded(herald: Herald, release_id: int) -> Recorded:
+    with session_scope(herald.engine) as session:
+        release = session.get_one(Release, release_id)
+        return Recorded(release.component_name, release.version, release.announce_at, release.fanned_out,
+                        len(recording.channels_for(session, release)))
+
+
+def subscribe(herald: Herald, *, channel_id: str, spec: str, prereleases: bool, actor_id: str) -> Target:
+    with session_scope(herald.engine) as session:
+        subscription = recording.subscribe(session, channel_id=channel_id, spec=spec, prereleases=prereleases,
+                                           actor_id=actor_id)
+        return Target(subscription.target)
+
+
+def unsubscribe(herald: Herald, *, channel_id: str, spec: str) -> Target:
+    with session_scope(herald.engine) as session:
+        return recording.unsubscribe(session, channel_id=channel_id, spec=spec)
+
+
+def subscriptions(herald: Herald, *, channel_id: str) -> list[tuple[Target, bool]]:
+    """What the channel gets, and whether pre-releases too."""
+    with session_scope(herald.engine) as session:
+        return [(Target(s.target), s.prereleases) for s in recording.subscriptions(session, channel_id=channel_id)]

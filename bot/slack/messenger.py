@@ -1,0 +1,84 @@
+"""The Web API behind `bot.core.messaging.Messenger`: posting that joins a public channel when it must,
+updates, and finding a posted message by its metadata; Slack's failures become Herald's two errors."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.core.messaging import Message, SlackRefused, SlackUncertain
+
+T = TypeVar("T")
+NO_ANSWER = (aiohttp.ClientError, asyncio.TimeoutError, ConnectionError)
+HISTORY_PAGE = 200
+
+
+class Messenger:
+    def __init__(self, client: AsyncWebClient) -> None:
+        self.client = client
+
+    async def post(self, channel: str, message: Message, *, metadata: dict[str, Any] | None = None,
+                   thread_ts: str | None = None) -> str:
+        extra: dict[str, Any] = {}
+        if metadata is not None:
+            extra["metadata"] = metadata
+        if thread_ts is not None:
+            extra["thread_ts"] = thread_ts
+        response = await self._joining(channel, lambda: self.client.chat_postMessage(channel=channel, **extra,
+                                                                                     **message))
+        return response["ts"]
+
+    async def update(self, channel: str, ts: str, message: Message) -> None:
+        await _answered(lambda: self.client.chat_update(channel=channel, ts=ts, **message))
+
+    async def find_posted(self, channel: str, *, event_type: str, key: str, value: Any, pages: int) -> str | None:
+        """Looks through the channel's newest messages, `pages` pages of them: a lost answer is looked
+        for within minutes, long before a thousand other messages bury it."""
+        history = await self._joining(channel, lambda: self.client.conversations_history(
+            channel=channel, include_all_metadata=True, limit=HISTORY_PAGE))
+        seen = 0
+        with _translated():  # the pages after the first are fetched as the loop goes
+            async for page in history:
+                for found in page.get("messages", []):
+                    metadata = found.get("metadata") or {}
+                    if metadata.get("event_type") == event_type and (metadata.get("event_payload") or {}).get(key) == value:
+                        return found["ts"]
+                seen += 1
+                if seen >= pages:
+                    break
+        return None
+
+    async def _joining(self, channel: str, call: Callable[[], Awaitable[T]]) -> T:
+        """Call; if Herald is not in the public channel (posting through chat:write.public needs no
+        membership, reading history does), join it once and call again."""
+        try:
+            return await _answered(call)
+        except SlackRefused as refused:
+            if refused.reason != "not_in_channel":
+                raise
+        await _answered(lambda: self.client.conversations_join(channel=channel))
+        return await _answered(call)
+
+
+async def _answered(call: Callable[[], Awaitable[T]]) -> T:
+    with _translated():
+        return await call()
+
+
+@contextmanager
+def _translated() -> Iterator[None]:
+    try:
+        yield
+    except SlackApiError as error:
+        response = error.response
+        retry_after = response.headers.get("Retry-After") if response.headers else None
+        raise SlackRefused(response.get("error", "unknown_error"), status=response.status_code or 200,
+                           retry_after=float(retry_after) if retry_after else None) from error
+    except NO_ANSWER as error:
+        raise SlackUncertain(repr(error)) from error

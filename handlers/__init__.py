@@ -1,1 +1,0 @@
-"""Thin Bolt listeners, one module per Slack surface, each with `register(app)`."""
