@@ -11,7 +11,7 @@ from bot.runtime.demo import seed_demo
 from bot.core.settings import load_settings
 
 
-async def test_console_shows_status_and_prints_what_would_be_posted(engine, clock):
+async def test_console_shows_status_and_prints_what_would_be_posted(engine, clock, caplog):
     out = io.StringIO()
     herald = make_herald(load_settings({}), engine, clock=clock, slack=ConsoleWebClient(out))
     with session_scope(engine) as session:
@@ -32,3 +32,4 @@ async def test_console_shows_status_and_prints_what_would_be_posted(engine, cloc
     assert "━━ Billing API ━━" in text and "*Primary*: @ben" in text
     assert "Search indexer — finn is deactivated" in text
     assert "Herald has no /nonsense command." in text
+    assert [r.getMessage() for r in caplog.records if r.levelname == "ERROR"] == []  # the contact re-check too

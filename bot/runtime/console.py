@@ -17,8 +17,9 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
-from bot.runtime.app import Herald, create_app
-from bot.runtime.demo import CONSOLE_USER, DEMO_CHANNELS, DEMO_USERS
+from bot.core.herald import Herald
+from bot.runtime.app import create_app
+from bot.runtime.demo import CONSOLE_USER, DEMO_CHANNELS, DEMO_USERS, DEPARTED
 from bot.core.render import Message, slack_escape, slack_unescape
 
 CONSOLE_TEAM = "T0CONSOLE"
@@ -47,15 +48,25 @@ class ConsoleWebClient(AsyncWebClient):
     async def api_call(self, api_method: str, *, json: dict | None = None, data: dict | None = None,
                        params: dict | None = None, http_verb: str = "POST", **_: Any) -> AsyncSlackResponse:
         args = {**(params or {}), **(data or {}), **(json or {})}
-        if "text" in args or "blocks" in args:
+        reply: dict[str, Any] = {"ok": True}
+        if api_method == "users.info":  # the demo people, as Slack would describe them
+            reply["user"] = demo_user(args.get("user", ""))
+        elif api_method == "users.list":
+            reply["members"] = [demo_user(user_id) for user_id in DEMO_USERS]
+        elif "text" in args or "blocks" in args:
             where = name_of(args.get("channel", ""))
             thread = " (in thread)" if args.get("thread_ts") else ""
             self.out.write(f"\n── posted to {where}{thread} ──\n{as_text(args)}\n")
         elif "view" in args:  # a modal or the App Home: shown, though the console cannot fill it in
             self.out.write(f"\n── {api_method}: a form Slack would show ──\n{as_text(args['view'])}\n")
-        reply = {"ok": True, "channel": args.get("channel"), "ts": f"{time.time():.6f}"}
+        reply.update(channel=args.get("channel"), ts=f"{time.time():.6f}")
         return AsyncSlackResponse(client=self, http_verb=http_verb, api_url=api_method, req_args=args,
                                   data=reply, headers={}, status_code=200)
+
+
+def demo_user(user_id: str) -> dict[str, Any]:
+    name = name_of(user_id)
+    return {"id": user_id, "name": name, "deleted": user_id in DEPARTED, "profile": {"display_name": name}}
 
 
 def as_text(message: Message) -> str:
