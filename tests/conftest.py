@@ -11,11 +11,11 @@ import pytest
 import sqlalchemy
 from sqlmodel import SQLModel
 
-from bot.core.herald import Herald
-from bot.runtime.app import create_app, make_herald
 from bot.core.db import make_engine, migrate
-from bot.runtime.server import make_web_app
+from bot.core.herald import Herald
 from bot.core.settings import load_settings
+from bot.runtime.app import create_app, make_herald
+from bot.runtime.server import make_web_app
 from tests.support.fake_slack import FakeSlack
 from tests.support.harness import BOT_TOKEN, herald_environment, scratch_postgres_database, served
 from tests.support.slack_requests import SlackSender

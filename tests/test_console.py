@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import io
 
+from bot.core.db import session_scope
+from bot.core.settings import load_settings
 from bot.runtime.app import make_herald
 from bot.runtime.console import Console, ConsoleWebClient
-from bot.core.db import session_scope
 from bot.runtime.demo import seed_demo
-from bot.core.settings import load_settings
 
 
 async def test_console_shows_status_and_prints_what_would_be_posted(engine, clock, caplog):

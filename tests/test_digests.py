@@ -9,15 +9,15 @@ from datetime import datetime, timezone
 import pytest
 from sqlmodel import Session, select
 
-from bot.runtime.app import make_herald
-from bot.runtime.cli import main
 from bot.core.db import session_scope
+from bot.core.settings import load_settings
+from bot.digests.models import Digest
 from bot.digests.runner import DigestRunner
 from bot.digests.scheduler import DigestScheduler
-from bot.digests.models import Digest
 from bot.launches.models import LaunchChange
 from bot.releases.models import Release
-from bot.core.settings import load_settings
+from bot.runtime.app import make_herald
+from bot.runtime.cli import main
 from tests.support.factories import add_launch, add_team
 
 UTC = timezone.utc

@@ -8,9 +8,8 @@ from urllib.parse import urlencode
 
 from sqlmodel import Session, select
 
-from bot.launches.models import Launch
 from bot.core.render import Renderer
-from bot.core.settings import load_settings
+from bot.launches.models import Launch
 from tests.support.slack_requests import fixture_json
 
 

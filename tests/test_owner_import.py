@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from bot.runtime.cli import main
 from bot.directory.models import Component, Contact, Team, TeamMember
+from bot.runtime.cli import main
 from tests.support.factories import add_component
 from tests.support.fake_slack import FakeSlack
 from tests.support.slack_requests import FIXTURES

@@ -9,13 +9,13 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
-from bot.runtime.workers import outbox_worker
-from bot.runtime.cli import main
 from bot.core.db import session_scope
+from bot.releases.models import Delivery, Release, Subscription
 from bot.releases.outbox import DeliveryWorker
 from bot.releases.pacing import Pace
-from bot.releases.models import Delivery, Release, Subscription
 from bot.releases.recording import ReleaseInput, record_release, subscribe, withdraw_release
+from bot.runtime.cli import main
+from bot.runtime.workers import outbox_worker
 
 FAST = Pace(per_channel=0.0, per_second=10_000)
 

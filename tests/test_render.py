@@ -7,10 +7,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.launches.read import LaunchDetail, Slip
-from bot.launches.models import ChecklistItem, Launch
 from bot.core.render import Renderer, TemplateError, fit
-from bot.core.settings import load_settings
+from bot.launches.models import ChecklistItem, Launch
+from bot.launches.read import LaunchDetail, Slip
 
 
 @pytest.fixture

@@ -12,9 +12,9 @@ from datetime import datetime, timezone
 import pytest
 
 from bot.core.db import session_scope
+from bot.digests.schedules import Schedule
 from bot.digests.service import set_digest
 from bot.releases.recording import ReleaseInput, record_release, subscribe
-from bot.digests.schedules import Schedule
 from tests.support.harness import BOT_TOKEN
 from tests.support.slack_requests import SIGNING_SECRET
 

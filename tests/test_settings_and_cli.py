@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import create_engine, inspect
 
-from bot.runtime.cli import main
 from bot.core.settings import SettingsError, load_settings
+from bot.runtime.cli import main
 
 
 @pytest.fixture(autouse=True)

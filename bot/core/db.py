@@ -11,7 +11,6 @@ from sqlalchemy import Engine, event, text
 from sqlmodel import Session, create_engine
 
 
-
 def make_engine(database_url: str) -> Engine:
     if database_url.startswith("sqlite"):
         engine = create_engine(database_url, connect_args={"check_same_thread": False})

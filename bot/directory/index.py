@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 from collections import defaultdict
 from dataclasses import dataclass
-
 from weakref import WeakKeyDictionary
 
 from rapidfuzz import fuzz, process, utils

@@ -8,11 +8,11 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, or_, select
 
-from bot.directory.index import Match, index_for, touch
 from bot.core.errors import InvalidInput, NotAllowed
-from bot.core.slack_ids import is_channel_id, is_user_id
 from bot.core.matching import slugify
 from bot.core.models import utcnow
+from bot.core.slack_ids import is_channel_id, is_user_id
+from bot.directory.index import Match, index_for, touch
 from bot.directory.models import Component, Contact, OwnershipChange, Team, TeamMember
 from bot.directory.people import Person
 

@@ -10,9 +10,9 @@ from sqlmodel import Session, col, select
 from bot.core.db import session_scope
 from bot.core.herald import Herald
 from bot.directory import owners
-from bot.launches.read import ATTENTION_ORDER
 from bot.directory.models import Component
 from bot.launches.models import Launch, Risk, Stage
+from bot.launches.read import ATTENTION_ORDER
 from bot.releases.models import Release
 
 LISTED = 10

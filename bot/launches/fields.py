@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from bot.core.errors import InvalidInput
@@ -38,11 +39,8 @@ def _set_target(value: str, today: date) -> Update:
 
 
 def _set_owner(value: str, _today: date) -> Update:
-    if value.lower() in _CLEAR:
-        return [("owner", "owner_id", None)]
-    if not is_user_id(value):
-        raise InvalidInput(f"I don't know a Slack user “{value}”. Mention them with @ so Slack links the name.")
-    return [("owner", "owner_id", value)]
+    refusal = f"I don't know a Slack user “{value}”. Mention them with @ so Slack links the name."
+    return [("owner", "owner_id", _slack_id_or_none(value, is_user_id, refusal))]
 
 
 def _set_risk(value: str, _today: date) -> Update:
@@ -60,11 +58,17 @@ def _set_risk(value: str, _today: date) -> Update:
 
 
 def _set_channel(value: str, _today: date) -> Update:
+    refusal = f"“{value}” is not a channel. Pick one with #, like `#launch-checkout`."
+    return [("channel", "channel_id", _slack_id_or_none(value, is_channel_id, refusal))]
+
+
+def _slack_id_or_none(value: str, valid: Callable[[str], bool], refusal: str) -> str | None:
+    """`none` (or `-`, `tbd`, `clear`) clears the field; anything else must be a Slack ID of the right kind."""
     if value.lower() in _CLEAR:
-        return [("channel", "channel_id", None)]
-    if not is_channel_id(value):
-        raise InvalidInput(f"“{value}” is not a channel. Pick one with #, like `#launch-checkout`.")
-    return [("channel", "channel_id", value)]
+        return None
+    if not valid(value):
+        raise InvalidInput(refusal)
+    return value
 
 
 SETTERS = {

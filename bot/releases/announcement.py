@@ -6,11 +6,11 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
+from bot.core.render import Message, Renderer, slack_escape
 from bot.directory.models import Component, Contact, Team
 from bot.launches.models import Launch
 from bot.releases.models import Release, Subscription
 from bot.releases.recording import Target
-from bot.core.render import Message, Renderer, slack_escape
 
 MARKDOWN_BLOCK = 12_000
 

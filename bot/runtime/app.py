@@ -13,11 +13,11 @@ from sqlalchemy import Engine
 
 from bot.core.db import session_scope
 from bot.core.herald import Herald
-from bot.runtime.handled_events import claim_event
 from bot.core.models import utcnow
 from bot.core.render import Renderer
 from bot.core.settings import Settings
 from bot.handlers import register_all
+from bot.runtime.handled_events import claim_event
 from bot.slack.client import make_client
 from bot.slack.messenger import Messenger
 

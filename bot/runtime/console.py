@@ -18,9 +18,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.core.herald import Herald
+from bot.core.render import Message, slack_escape, slack_unescape
 from bot.runtime.app import create_app
 from bot.runtime.demo import CONSOLE_USER, DEMO_CHANNELS, DEMO_USERS, DEPARTED
-from bot.core.render import Message, slack_escape, slack_unescape
 
 CONSOLE_TEAM = "T0CONSOLE"
 CONSOLE_CHANNEL = "C0CONSOLE"

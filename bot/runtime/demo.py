@@ -7,10 +7,10 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from sqlmodel import Session, select
 
-from bot.launches.changes import create_launch
-from bot.directory.index import touch
 from bot.core.matching import slugify
+from bot.directory.index import touch
 from bot.directory.models import Component, Contact, Team
+from bot.launches.changes import create_launch
 from bot.launches.models import Launch, LaunchChange, Risk, Stage
 
 DEMO_USERS = {

@@ -6,9 +6,9 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 
-from bot.runtime.app import Herald
-from bot.runtime import webhooks
 from bot.core.db import is_reachable
+from bot.runtime import webhooks
+from bot.runtime.app import Herald
 from bot.runtime.workers import running
 
 SLACK_PATH = "/slack/events"

@@ -10,10 +10,10 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.releases import recording as releases
 from bot.core.db import session_scope
 from bot.core.errors import HeraldError
 from bot.core.herald import Herald
+from bot.releases import recording as releases
 
 GITHUB_PUBLISHING = {"published", "released", "prereleased"}
 RELEASE_FIELDS = {"component", "version", "title", "notes", "link", "tags", "prerelease", "announce_at", "id", "action"}

@@ -5,8 +5,8 @@ from __future__ import annotations
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.core.slack_ids import is_user_id
 from bot.core.herald import Herald
+from bot.core.slack_ids import is_user_id
 from bot.directory import service as directory
 from bot.directory.people import Person
 

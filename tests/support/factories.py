@@ -6,11 +6,11 @@ from datetime import date
 
 from sqlmodel import Session, select
 
-from bot.core.models import utcnow
-from bot.launches.changes import create_launch
-from bot.directory.index import touch
 from bot.core.matching import slugify
+from bot.core.models import utcnow
+from bot.directory.index import touch
 from bot.directory.models import Component, Contact, Team, TeamMember
+from bot.launches.changes import create_launch
 from bot.launches.models import Launch, Risk, Stage
 
 

@@ -61,17 +61,17 @@ from bot.directory.imports.backstage import BackstageCatalog, is_backstage
 from bot.directory.imports.records import (
     CHANNEL,
     FIELD_LIMITS,
-    InvalidEntry,
-    record_from,
     MAX_NAME_LENGTH,
     MAX_PATH_LENGTH,
     PATH_KIND,
     ComponentRecord,
+    InvalidEntry,
     OwnerFile,
     Problem,
     Source,
     TeamRecord,
     component_key,
+    record_from,
 )
 
 COMPONENT_KEYS = ("name", "kind", "description", "aliases", "tags", "team", "primary", "backup", "channel",

@@ -11,11 +11,11 @@ from sqlalchemy import insert
 from sqlmodel import Session, col, delete, select
 
 from bot.core.errors import HeraldError
-from bot.directory.index import touch
 from bot.core.matching import slugify
 from bot.core.models import utcnow
-from bot.directory.models import Component, Contact, Team, TeamMember
 from bot.directory.imports.records import ComponentRecord, OwnerFile, Problem, TeamRecord, component_key
+from bot.directory.index import touch
+from bot.directory.models import Component, Contact, Team, TeamMember
 from bot.directory.people import Person, normalize_ref
 
 Progress = Callable[[int, int], None]

@@ -5,10 +5,8 @@ Revises: 0004
 Create Date: 2026-11-25 10:19:03.018921
 """
 
-from alembic import op
 import sqlalchemy as sa
-import sqlmodel
-
+from alembic import op
 
 revision = '0005'
 down_revision = '0004'

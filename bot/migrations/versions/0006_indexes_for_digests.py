@@ -6,9 +6,6 @@ Create Date: 2026-11-25 10:52:12.549182
 """
 
 from alembic import op
-import sqlalchemy as sa
-import sqlmodel
-
 
 revision = '0006'
 down_revision = '0005'
