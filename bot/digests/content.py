@@ -10,7 +10,7 @@ from sqlalchemy import String, cast
 from sqlmodel import Session, col, func, or_, select
 
 from bot.digests.models import Digest
-from bot.directory import owners
+from bot.directory import entries
 from bot.directory.models import Component, Contact, Team, TeamMember
 from bot.launches.models import Launch, LaunchChange, Risk, Stage
 from bot.launches.read import ATTENTION_ORDER
@@ -137,7 +137,7 @@ def _shipped(digest: Digest, *, since: datetime, until: datetime):
     return query
 
 
-def _gaps(session: Session, digest: Digest) -> Listed[owners.Gap]:
+def _gaps(session: Session, digest: Digest) -> Listed[entries.Gap]:
     if digest.personal or "stage" in digest.filters:
         return Listed()
     filters = digest.filters
@@ -148,7 +148,7 @@ def _gaps(session: Session, digest: Digest) -> Listed[owners.Gap]:
         where.append(_has_tag(Component.tags, filters["tag"]))
     if "team" in filters:
         where.append(col(Component.team_id).in_(select(Team.id).where(Team.key == filters["team"])))
-    found = owners.gaps(session, where=tuple(where))
+    found = entries.gaps(session, where=tuple(where))
     return Listed(found[:SECTION_ROWS], len(found))
 
 

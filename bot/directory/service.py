@@ -5,37 +5,37 @@ from __future__ import annotations
 from bot.core.db import session_scope
 from bot.core.errors import InvalidInput
 from bot.core.herald import Herald
-from bot.directory import owners
+from bot.directory import entries
+from bot.directory.entries import Card, Gap, Lookup
 from bot.directory.models import Component, Team
-from bot.directory.owners import Card, Gap, Lookup
 from bot.directory.people import Person
 
-SETTABLE = owners.SETTABLE
+SETTABLE = entries.SETTABLE
 
 
 def lookup(herald: Herald, query: str) -> Lookup:
     with session_scope(herald.engine) as session:
-        return owners.lookup(session, query)
+        return entries.lookup(session, query)
 
 
 def card(herald: Herald, component_id: int) -> Card:
     with session_scope(herald.engine) as session:
-        return owners.card(session, component_id)
+        return entries.card(session, component_id)
 
 
 def owned_by_person(herald: Herald, slack_user_id: str) -> list[Component]:
     with session_scope(herald.engine) as session:
-        return owners.owned_by_person(session, slack_user_id)
+        return entries.owned_by_person(session, slack_user_id)
 
 
 def owned_by_team(herald: Herald, team_name: str) -> tuple[Team, list[Component]]:
     with session_scope(herald.engine) as session:
-        return owners.owned_by_team(session, team_name)
+        return entries.owned_by_team(session, team_name)
 
 
 def gaps(herald: Herald) -> list[Gap]:
     with session_scope(herald.engine) as session:
-        return owners.gaps(session)
+        return entries.gaps(session)
 
 
 def set_field(herald: Herald, *, words: list[str], actor_id: str) -> Card:
@@ -45,23 +45,23 @@ def set_field(herald: Herald, *, words: list[str], actor_id: str) -> Card:
         raise InvalidInput("Use `/whoowns set <thing> team|primary|backup|channel|escalation <value>`.")
     thing = " ".join(words[:cut])
     with session_scope(herald.engine) as session:
-        found = owners.lookup(session, thing)
+        found = entries.lookup(session, thing)
         if found.card is None:
             raise InvalidInput(f"I can't find “{thing}” in the directory; `/whoowns {thing}` shows close names.")
-        return owners.change(session, key=found.card.component.key, field_name=words[cut],
+        return entries.change(session, key=found.card.component.key, field_name=words[cut],
                              value=" ".join(words[cut + 1:]), actor_id=actor_id, admins=herald.settings.admins)
 
 
 def claim(herald: Herald, *, name: str, actor_id: str) -> Card:
     with session_scope(herald.engine) as session:
-        return owners.claim(session, name=name, actor_id=actor_id)
+        return entries.claim(session, name=name, actor_id=actor_id)
 
 
 def contacts_to_recheck(herald: Herald, slack_user_ids: set[str]) -> set[str]:
     with session_scope(herald.engine) as session:
-        return owners.contacts_to_recheck(session, slack_user_ids, now=herald.clock())
+        return entries.contacts_to_recheck(session, slack_user_ids, now=herald.clock())
 
 
 def record_slack_status(herald: Herald, people: dict[str, Person]) -> int:
     with session_scope(herald.engine) as session:
-        return owners.record_slack_status(session, people, now=herald.clock())
+        return entries.record_slack_status(session, people, now=herald.clock())

@@ -12,7 +12,7 @@ from bot.core.herald import Herald
 from bot.core.render import Message
 from bot.core.slack_ids import USER_MENTION
 from bot.directory import service as directory
-from bot.directory.owners import Card
+from bot.directory.entries import Card
 from bot.handlers.support.command_text import plain_id, split_words, text_of
 from bot.handlers.support.replies import answers_errors, error_message, notice
 from bot.slack.people import recheck_contacts, recheck_everyone

@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 
 from bot.core.db import session_scope
 from bot.core.herald import Herald
-from bot.directory import owners
+from bot.directory import entries
 from bot.directory.models import Component
 from bot.launches.models import Launch, Risk, Stage
 from bot.launches.read import ATTENTION_ORDER
@@ -39,4 +39,4 @@ def _home(session: Session, *, user_id: str, now: datetime) -> HomeData:
                            .order_by(ATTENTION_ORDER, Launch.target_date).limit(LISTED)).all()
     upcoming = session.exec(select(Release).where(col(Release.announce_at) > now, col(Release.withdrawn).is_(False))
                             .order_by(Release.announce_at).limit(LISTED)).all()
-    return HomeData(list(mine), list(at_risk), owners.owned_by_person(session, user_id)[:LISTED], list(upcoming))
+    return HomeData(list(mine), list(at_risk), entries.owned_by_person(session, user_id)[:LISTED], list(upcoming))

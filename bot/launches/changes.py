@@ -16,7 +16,6 @@ from bot.core.errors import InvalidInput, NotAllowed
 from bot.core.matching import slugify
 from bot.launches.fields import SETTABLE_FIELDS, SETTERS
 from bot.launches.models import ChecklistItem, Launch, LaunchChange, Risk, Stage
-from bot.launches.read import find_launch
 
 MAX_NAME_LENGTH = 80
 MAX_ITEM_LENGTH = 150
@@ -78,7 +77,7 @@ def create_launch(
 def change_field(
     session: Session,
     *,
-    reference: str,
+    launch: Launch,
     field_name: str,
     value: str,
     actor_id: str,
@@ -86,7 +85,6 @@ def change_field(
     today: date,
     now: datetime,
 ) -> Change:
-    launch = find_launch(session, reference)
     _check_allowed(launch, actor_id, admins)
     setter = SETTERS.get(field_name.lower())
     if setter is None:
@@ -116,14 +114,13 @@ def change_field(
 def check_item(
     session: Session,
     *,
-    reference: str,
+    launch: Launch,
     item: str,
     done: bool,
     actor_id: str,
     admins: Collection[str],
     now: datetime,
 ) -> Change:
-    launch = find_launch(session, reference)
     _check_allowed(launch, actor_id, admins)
     items = session.exec(
         select(ChecklistItem).where(ChecklistItem.launch_id == launch.id).order_by(ChecklistItem.position)
@@ -146,9 +143,8 @@ def check_item(
 
 
 def add_item(
-    session: Session, *, reference: str, label: str, actor_id: str, admins: Collection[str], now: datetime
+    session: Session, *, launch: Launch, label: str, actor_id: str, admins: Collection[str], now: datetime
 ) -> Change:
-    launch = find_launch(session, reference)
     _check_allowed(launch, actor_id, admins)
     label = " ".join(label.split())
     if not label:

@@ -6,6 +6,8 @@ transaction, and raises domain errors with messages fit to show as they are.
 
 from __future__ import annotations
 
+from sqlmodel import Session
+
 from bot.core.db import session_scope
 from bot.core.errors import InvalidInput
 from bot.core.herald import Herald
@@ -46,7 +48,7 @@ def set_field(herald: Herald, *, words: list[str], actor_id: str) -> Change:
         if not value:
             raise InvalidInput(f"Give a value: `/launch set {reference} {field_name} <value>`.")
         return _changed(herald, session, changes.change_field(
-            session, reference=reference, field_name=field_name, value=value, actor_id=actor_id,
+            session, launch=read.find_launch(session, reference), field_name=field_name, value=value, actor_id=actor_id,
             admins=herald.settings.admins, today=herald.today(), now=herald.clock()))
 
 
@@ -56,7 +58,7 @@ def check(herald: Herald, *, words: list[str], done: bool, actor_id: str) -> Cha
         if not reference or not rest:
             raise InvalidInput(f"Use `/launch {'check' if done else 'uncheck'} <launch> <item number or name>`.")
         return _changed(herald, session, changes.check_item(
-            session, reference=reference, item=" ".join(rest), done=done, actor_id=actor_id,
+            session, launch=read.find_launch(session, reference), item=" ".join(rest), done=done, actor_id=actor_id,
             admins=herald.settings.admins, now=herald.clock()))
 
 
@@ -66,7 +68,7 @@ def add_item(herald: Herald, *, words: list[str], actor_id: str) -> Change:
         if not reference or not rest:
             raise InvalidInput("Use `/launch add-item <launch> <item>`.")
         return _changed(herald, session, changes.add_item(
-            session, reference=reference, label=" ".join(rest), actor_id=actor_id, admins=herald.settings.admins,
+            session, launch=read.find_launch(session, reference), label=" ".join(rest), actor_id=actor_id, admins=herald.settings.admins,
             now=herald.clock()))
 
 
@@ -78,14 +80,14 @@ def for_update_form(herald: Herald, launch_id: int) -> Launch:
 def update_from_form(herald: Herald, *, launch_id: int, stage: str, risk: str, reason: str, actor_id: str) -> Change:
     """Stage and risk from the App Home form: both changes, or neither."""
     with session_scope(herald.engine) as session:
-        key = read.launch_by_id(session, launch_id).key
-        made = [changes.change_field(session, reference=key, field_name=field_name, value=value, actor_id=actor_id,
-                                     admins=herald.settings.admins, today=herald.today(), now=herald.clock())
-                for field_name, value in (("stage", stage), ("risk", f"{risk} {reason}".strip()))]
-        change = Change(made[-1].launch, [line for one in made for line in one.changes])
-        return _changed(herald, session, change)
+        launch = read.launch_by_id(session, launch_id)
+        common = dict(launch=launch, actor_id=actor_id, admins=herald.settings.admins, today=herald.today(),
+                      now=herald.clock())
+        moved = changes.change_field(session, field_name="stage", value=stage, **common)
+        rated = changes.change_field(session, field_name="risk", value=f"{risk} {reason}".strip(), **common)
+        return _changed(herald, session, Change(launch, moved.changes + rated.changes))
 
 
-def _changed(herald: Herald, session, change: Change) -> Change:
+def _changed(herald: Herald, session: Session, change: Change) -> Change:
     follow_up(session, change, now=herald.clock())
     return change

@@ -19,6 +19,7 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.core.herald import Herald
 from bot.core.render import Message, slack_escape, slack_unescape
+from bot.core.slack_ids import CHANNEL_MENTION, USER_MENTION
 from bot.runtime.app import create_app
 from bot.runtime.demo import CONSOLE_USER, DEMO_CHANNELS, DEMO_USERS, DEPARTED
 
@@ -95,8 +96,8 @@ def as_text(message: Message) -> str:
 
 
 def _plain(mrkdwn: str) -> str:
-    text = re.sub(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>", lambda m: "@" + name_of(m.group(1)), mrkdwn)
-    text = re.sub(r"<#([CG][A-Z0-9]+)(?:\|[^>]*)?>", lambda m: name_of(m.group(1)), text)
+    text = USER_MENTION.sub(lambda m: "@" + name_of(m.group(1)), mrkdwn)
+    text = CHANNEL_MENTION.sub(lambda m: name_of(m.group(1)), text)
     text = re.sub(r"<([^|>]+)\|([^>]+)>", r"\2 (\1)", text)
     for code, emoji in EMOJI.items():
         text = text.replace(code, emoji)

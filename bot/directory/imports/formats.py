@@ -57,6 +57,7 @@ from typing import Any
 
 import yaml
 
+from bot.core.slack_ids import USER_ID
 from bot.directory.imports.backstage import BackstageCatalog, is_backstage
 from bot.directory.imports.records import (
     CHANNEL,
@@ -83,7 +84,7 @@ NOT_RECOGNISED = "not an owners file: expected Herald YAML or CSV, CODEOWNERS, o
 EMAIL = r"[^@\s]+@[^@\s]+\.[^@\s]+"
 TEAM_HANDLE = re.compile(r"@[^/\s]+/\S+")
 OWNER = re.compile(rf"@\S+|{EMAIL}")  # what may follow a pattern in CODEOWNERS
-CONTACT = (re.compile(rf"{EMAIL}|@[\w.-]+|[UW][A-Z0-9]{{2,}}|user:([\w.-]+/)?[\w.-]+"),  # IDs as slack_people reads them
+CONTACT = (re.compile(rf"{EMAIL}|@[\w.-]+|{USER_ID.pattern}|user:([\w.-]+/)?[\w.-]+"),  # as directory.people reads them
            "an e-mail, @handle, Slack user ID or Backstage user: reference")
 URL = (re.compile(r"https?://[^\s/?#]+\S*", re.IGNORECASE), "an http(s) URL")
 RULES = {"primary": CONTACT, "backup": CONTACT, "channel": CHANNEL, "members": CONTACT, "runbook": URL, "repo": URL}

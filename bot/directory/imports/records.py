@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from bot.core.matching import slugify
+from bot.core.slack_ids import CHANNEL_ID
 
 PATH_KIND = "path"
 KIND_QUALIFIED = frozenset({"api", "system", "domain", "resource"})
@@ -101,7 +102,7 @@ class OwnerFile:
 # Reading an entry's fields into a record, the same for every format.
 
 LIST_KEYS = frozenset({"aliases", "tags", "members"})
-CHANNEL = (re.compile(r"#[^\s#@<>]{1,80}|[CG][A-Z0-9]{2,}"), "a #name or a channel ID")
+CHANNEL = (re.compile(rf"#[^\s#@<>]{{1,80}}|{CHANNEL_ID.pattern}"), "a #name or a channel ID")
 Record = TypeVar("Record", TeamRecord, ComponentRecord)
 
 
