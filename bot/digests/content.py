@@ -52,7 +52,7 @@ class DigestContent:
     at_risk: Listed[Launch] = field(default_factory=Listed)
     upcoming: Listed[Launch] = field(default_factory=Listed)
     shipped: Listed[Release] = field(default_factory=Listed)
-    gaps: Listed[directory.Gap] = field(default_factory=Listed)
+    gaps: Listed[entries.Gap] = field(default_factory=Listed)
 
     @property
     def is_empty(self) -> bool:

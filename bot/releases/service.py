@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from bot.core.db import session_scope
 from bot.core.herald import Herald
@@ -43,6 +44,43 @@ def recorded(herald: Herald, release_id: int) -> Recorded:
         release = session.get_one(Release, release_id)
         return Recorded(release.component_name, release.version, release.announce_at, release.fanned_out,
                         len(recording.channels_for(session, release)))
+
+
+class Outcome(StrEnum):
+    RECORDED = "recorded"
+    UPDATED = "updated"
+    WITHDRAWN = "withdrawn"
+    UNKNOWN = "unknown"
+    NOTHING_TO_EDIT = "nothing to edit"
+    IGNORED = "ignored"
+
+
+@dataclass(frozen=True)
+class Applied:
+    outcome: Outcome
+    release_id: int | None = None
+
+
+PUBLISHING = {"published", "released", "prereleased", "publish"}  # GitHub's actions, and the CI webhook's
+EDITING = {"edited", "edit"}
+WITHDRAWING = {"deleted", "withdraw"}
+
+
+def apply_webhook(herald: Herald, action: str, data: ReleaseInput) -> Applied:
+    """A webhook's release event: publish (once, however often it comes), edit, or withdraw."""
+    with session_scope(herald.engine) as session:
+        existing = recording.find_release(session, data)
+        if action in WITHDRAWING:
+            if existing is None:
+                return Applied(Outcome.UNKNOWN)
+            recording.withdraw_release(session, existing)
+            return Applied(Outcome.WITHDRAWN, existing.id)
+        if action in EDITING and existing is None:
+            return Applied(Outcome.NOTHING_TO_EDIT)
+        if action not in PUBLISHING | EDITING:
+            return Applied(Outcome.IGNORED)
+        release = recording.record_release(session, data, now=herald.clock())
+        return Applied(Outcome.RECORDED if existing is None else Outcome.UPDATED, release.id)
 
 
 def subscribe(herald: Herald, *, channel_id: str, spec: str, prereleases: bool, actor_id: str) -> Target:

@@ -10,12 +10,20 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.core.db import session_scope
 from bot.core.errors import HeraldError
 from bot.core.herald import Herald
-from bot.releases import recording as releases
+from bot.releases import service as releases
+from bot.releases.recording import ReleaseInput
+from bot.releases.service import Outcome
 
-GITHUB_PUBLISHING = {"published", "released", "prereleased"}
+ANSWERS = {
+    Outcome.RECORDED: (201, "recorded"),
+    Outcome.UPDATED: (200, "recorded"),
+    Outcome.WITHDRAWN: (200, "withdrawn"),
+    Outcome.UNKNOWN: (404, "no such release"),
+    Outcome.NOTHING_TO_EDIT: (202, "nothing to edit: that release was never announced"),
+    Outcome.IGNORED: (202, "ignored action {action}"),
+}
 RELEASE_FIELDS = {"component", "version", "title", "notes", "link", "tags", "prerelease", "announce_at", "id", "action"}
 
 
@@ -68,28 +76,19 @@ async def ci_release(request: web.Request, herald: Herald) -> web.Response:
     return _apply(herald, payload.get("action", "publish"), data)
 
 
-def _apply(herald: Herald, action: str, data: releases.ReleaseInput) -> web.Response:
+def _apply(herald: Herald, action: str, data: ReleaseInput) -> web.Response:
     try:
-        with session_scope(herald.engine) as session:
-            existing = releases.find_release(session, data)
-            if action == "deleted" or action == "withdraw":
-                if existing is None:
-                    return _answer(404, "no such release")
-                releases.withdraw_release(session, existing)
-                return _answer(200, "withdrawn", release_id=existing.id)
-            if action in ("edited", "edit") and existing is None:
-                return _answer(202, "nothing to edit: that release was never announced")
-            if action not in GITHUB_PUBLISHING | {"edited", "publish", "edit"}:
-                return _answer(202, f"ignored action {action}")
-            release = releases.record_release(session, data, now=herald.clock())
-            return _answer(201 if existing is None else 200, "recorded", release_id=release.id)
+        applied = releases.apply_webhook(herald, action, data)
     except HeraldError as error:
         return _answer(400, str(error))
+    status, message = ANSWERS[applied.outcome]
+    return _answer(status, message.format(action=action), **({"release_id": applied.release_id}
+                                                              if applied.release_id is not None else {}))
 
 
-def _from_github(payload: dict[str, Any]) -> releases.ReleaseInput:
+def _from_github(payload: dict[str, Any]) -> ReleaseInput:
     release, repository = payload.get("release") or {}, payload.get("repository") or {}
-    return releases.ReleaseInput(
+    return ReleaseInput(
         component=repository.get("name", ""),
         version=release.get("tag_name", ""),
         title=release.get("name") or None,
@@ -102,14 +101,14 @@ def _from_github(payload: dict[str, Any]) -> releases.ReleaseInput:
     )
 
 
-def _from_ci(payload: dict[str, Any]) -> releases.ReleaseInput:
+def _from_ci(payload: dict[str, Any]) -> ReleaseInput:
     announce_at = datetime.fromisoformat(payload["announce_at"]) if payload.get("announce_at") else None
     if announce_at and announce_at.tzinfo is None:
         raise ValueError("announce_at needs a time zone, like 2026-12-01T09:00:00+01:00")
     tags = payload.get("tags") or []
     if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
         raise ValueError("tags must be a list of strings")
-    return releases.ReleaseInput(
+    return ReleaseInput(
         component=str(payload.get("component") or ""),
         version=str(payload.get("version") or ""),
         title=payload.get("title"),
