@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import load_dotenv
 
+from bot.core.slack_ids import is_user_id
+
 SLACK_API_URL_DEFAULT = "https://slack.com/api/"
 
 
@@ -114,7 +116,7 @@ def _timezone(value: str) -> str:
 
 def _admins(value: str) -> frozenset[str]:
     admins = frozenset(part.strip() for part in value.replace(";", ",").split(",") if part.strip())
-    bad = sorted(a for a in admins if not a[:1] in ("U", "W") or not a.isalnum())
+    bad = sorted(a for a in admins if not is_user_id(a))
     if bad:
         raise SettingsError(
             f"HERALD_ADMINS is invalid: expected comma-separated Slack user IDs like U012AB3CD, got {bad[0]!r}."
