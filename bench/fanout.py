@@ -1,12 +1,12 @@
 """Fan-out of one release to many channels through Herald's real outbox worker, against a rate-limited fake Slack.
 
 What it measures
-    One release (component "billing") is recorded with bot.releases.record_release, which fans it out to
-    --channels subscribed channels (default 500; each channel subscribed with bot.releases.subscribe).
-    Herald's real DeliveryWorker (bot/delivery_worker.py) then sends the announcements: `run_once()` is
+    One release (component "billing") is recorded with bot.releases.recording.record_release, which fans it out to
+    --channels subscribed channels (default 500; each subscribed with bot.releases.recording.subscribe).
+    Herald's real DeliveryWorker (bot.releases.outbox) then sends the announcements: `run_once()` is
     called in a loop until no delivery is `pending` or `sending` (when a round claims nothing because
     the remaining deliveries are backing off, the loop polls every 20 ms). The worker's client is
-    bot.app.make_client(settings, retries=False), exactly as Herald builds it for the outbox
+    Messenger(bot.slack.client.make_client(settings, retries=False)), exactly as Herald builds it for the outbox
     (slack_sdk's AsyncRateLimitErrorRetryHandler, max_retry_count=5); its pace is set to the fake's
     limits: Pace(per_channel=1.0, per_second=--ceiling); lease, concurrency (20), max_attempts are
     the worker's defaults unless --concurrency is given. The worker runs on the real clock.
@@ -15,20 +15,11 @@ What it measures
     delivery left `pending`/`sending`. The floor is the workspace ceiling's: channels / ceiling
     seconds (500 / 50 = 10 s); the ratio total / floor is the figure judged (target <= 1.1).
 
-The fake's limits (RateLimitedSlack, a subclass of tests/fake_slack.FakeSlack; the fake itself is unchanged)
-    * Every Web API call first draws from random.Random(--seed): with probability --429-rate
-      (default 0.05) it is answered HTTP 429 {"ok": false, "error": "ratelimited"}, Retry-After: 1,
-      and has no effect ("random" 429s).
-    * chat.postMessage, at the instant the message would be stored:
-        - per channel: at most one message a second in a channel. A post less than 1.0 s after the
-          last message accepted in that channel is answered 429, Retry-After: ceil(the rest of
-          that second), i.e. 1.
-        - workspace: at most --ceiling (default 50) messages in any sliding 1-second window across
-          all channels. A post when `ceiling` messages were already accepted in the last 1.0 s is
-          answered 429, Retry-After: ceil(seconds until the oldest of them leaves the window), i.e. 1.
-      Only accepted (stored) messages count toward both limits; refused calls do not. These are
-      the "limit" 429s. Other methods have no limit besides the random 429s.
-    Every 429 is what Slack sends: status 429, a Retry-After header in whole seconds, nothing stored.
+The fake's limits (bench/rate_limited_slack.py, a subclass of tests.support.fake_slack.FakeSlack)
+    Every Web API call is answered 429 at random with probability --429-rate (default 0.05; seeded by
+    --seed). chat.postMessage is limited to one message a second per channel and --ceiling (default 50)
+    messages in any sliding 1-second window across the workspace; only accepted messages count. Every
+    429 is what Slack sends: a Retry-After header in whole seconds, nothing stored.
 
 Printed
     totals (time, floor, ratio), 429s (random / per-channel limit / workspace limit), duplicates and
@@ -49,135 +40,37 @@ How to run (from the repository root)
 
 from __future__ import annotations
 
-import argparse
-import asyncio
-import bisect
-import logging
-import math
-import os
-import platform
-import random
+# ruff: noqa: E402  (the repository root goes on sys.path before bench, bot and tests are imported)
 import sys
-import time
-from collections import Counter, deque
-from dataclasses import dataclass, field
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repository root, not bench/
+
+import asyncio
+import time
+from collections import Counter
+from dataclasses import dataclass, field
 from typing import Any
 
-import sqlalchemy
-from aiohttp import web
 from sqlmodel import Session, col, select
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "tests"))  # tests/ is not a package; its modules are imported as tests do
+from bench import cli
+from bench.measure import StatementCounter, Tally, machine, verdict
+from bench.rate_limited_slack import PER_CHANNEL, RANDOM, WORKSPACE, RateLimitedSlack
+from bench.serving import BOT_TOKEN, TEAM_ID, herald_settings, store_engine
+from bot.core.db import session_scope
+from bot.releases.models import Delivery, DeliveryState
+from bot.releases.outbox import METADATA_EVENT, DeliveryWorker
+from bot.releases.pacing import Pace
+from bot.releases.recording import ReleaseInput, record_release, subscribe
+from bot.runtime.app import make_herald
+from bot.slack.client import make_client
+from bot.slack.messenger import Messenger
+from tests.support.harness import bench_store
 
-from fake_slack import FakeSlack, SlackCall  # noqa: E402
-from harness import bench_store  # noqa: E402
-
-from bot.runtime.app import make_client, make_herald  # noqa: E402
-from bot.core.db import make_engine, session_scope  # noqa: E402
-from bot.releases.outbox import METADATA_EVENT, DeliveryWorker  # noqa: E402
-from bot.releases.pacing import Pace  # noqa: E402
-from bot.releases.models import Delivery, DeliveryState  # noqa: E402
-from bot.releases.recording import ReleaseInput, record_release, subscribe  # noqa: E402
-from bot.core.settings import load_settings  # noqa: E402
-
-BOT_TOKEN = "xoxb-bench-token"
-TEAM_ID = "T0HERALD"
 COMPONENT = "billing"
 TARGET_RATIO = 1.1
 POLL = 0.02  # seconds between rounds when nothing could be claimed yet
-RANDOM, PER_CHANNEL, WORKSPACE = "random", "per-channel limit", "workspace limit"
-
-
-# --------------------------------------------------------------------------- the rate-limited fake
-
-
-class _OverLimit(Exception):
-    """Raised by the chat.postMessage handler; FakeSlack._api lets it through to RateLimitedSlack._api."""
-
-    def __init__(self, kind: str, seconds: float, call_args: dict[str, Any]) -> None:
-        super().__init__(kind)
-        self.kind, self.retry_after, self.call_args = kind, max(1, math.ceil(seconds)), call_args
-
-
-@dataclass
-class PostEvent:
-    """One chat.postMessage call as the fake answered it."""
-
-    at: float  # time.monotonic() when answered
-    channel: str
-    delivery_id: int | None  # from Herald's metadata
-    outcome: str  # "posted", RANDOM, PER_CHANNEL or WORKSPACE
-
-
-class RateLimitedSlack(FakeSlack):
-    """FakeSlack with Slack's chat.postMessage limits and a share of random 429s (see the module docstring)."""
-
-    def __init__(self, *, ceiling: int, per_channel: float, rate_429: float, seed: int, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.ceiling, self.per_channel, self.rate_429 = ceiling, per_channel, rate_429
-        self.rng = random.Random(seed)
-        self.window: deque[float] = deque()  # accepted posts in the last second, oldest first
-        self.last_in_channel: dict[str, float] = {}
-        self.posted_at: list[float] = []  # every accepted post, in order
-        self.channel_gaps: list[float] = []  # seconds between two accepted posts in one channel
-        self.events: list[PostEvent] = []
-        self.refused: Counter[tuple[str, str]] = Counter()  # (method, kind) -> 429s sent
-
-    def _too_many(self, method: str, call: SlackCall, kind: str, retry_after: int) -> web.Response:
-        self.rate_limited_calls.append(call)
-        self.refused[(method, kind)] += 1
-        if method == "chat.postMessage":
-            self.events.append(PostEvent(time.monotonic(), str(call.args.get("channel")), _delivery_id(call.args),
-                                         kind))  # fmt: skip
-        return web.json_response({"ok": False, "error": "ratelimited"}, status=429,
-                                 headers={"Retry-After": str(retry_after)})  # fmt: skip
-
-    async def _api(self, request: web.Request) -> web.Response:
-        method = request.match_info["method"]
-        if self.rng.random() < self.rate_429:
-            args = await self._parse_args(request)  # aiohttp caches the body; nothing else reads it here
-            auth = request.headers.get("Authorization", "")
-            return self._too_many(method, SlackCall(method, args, auth.removeprefix("Bearer ").strip() or None),
-                                  RANDOM, 1)  # fmt: skip
-        try:
-            return await super()._api(request)
-        except _OverLimit as over:
-            # FakeSlack._api recorded the call in `calls` just before running the handler, with no await
-            # in between; move it to `rate_limited_calls` as its own rate_limit() does.
-            index = next(i for i in range(len(self.calls) - 1, -1, -1) if self.calls[i].args is over.call_args)
-            return self._too_many(method, self.calls.pop(index), over.kind, over.retry_after)
-
-    def _m_chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
-        """Checked at the instant the message would be stored (synchronous: no other request interleaves)."""
-        now = time.monotonic()
-        channel = str(args.get("channel"))
-        while self.window and self.window[0] <= now - 1.0:
-            self.window.popleft()
-        last = self.last_in_channel.get(channel)
-        if last is not None and now - last < self.per_channel:
-            raise _OverLimit(PER_CHANNEL, last + self.per_channel - now, args)
-        if len(self.window) >= self.ceiling:
-            raise _OverLimit(WORKSPACE, self.window[0] + 1.0 - now, args)
-        answer = super()._m_chat_postMessage(args)  # may refuse (SlackError): then nothing counts
-        self.window.append(now)
-        self.posted_at.append(now)
-        if last is not None:
-            self.channel_gaps.append(now - last)
-        self.last_in_channel[channel] = now
-        self.events.append(PostEvent(now, channel, _delivery_id(args), "posted"))
-        return answer
-
-    def max_in_window(self) -> int:
-        """Most accepted messages in any 1-second window (must not exceed the ceiling)."""
-        times = self.posted_at
-        return max((i - bisect.bisect_right(times, t - 1.0) + 1 for i, t in enumerate(times)), default=0)
-
-
-def _delivery_id(args: dict[str, Any]) -> int | None:
-    metadata = args.get("metadata") if isinstance(args.get("metadata"), dict) else {}
-    return (metadata.get("event_payload") or {}).get("delivery_id")
 
 
 # --------------------------------------------------------------------------- the run
@@ -208,27 +101,19 @@ class Result:
 
 async def bench(database_url: str, *, channels: int, ceiling: int, rate_429: float, seed_value: int,
                 concurrency: int | None, timeout: float) -> tuple[Result, RateLimitedSlack]:  # fmt: skip
-    engine = make_engine(load_settings({"DATABASE_URL": database_url}).database_url)
-    counting = False
-    statements = 0
-
-    @sqlalchemy.event.listens_for(engine, "before_cursor_execute")
-    def count(*_args: Any) -> None:
-        nonlocal statements
-        if counting:
-            statements += 1
-
+    engine = store_engine(database_url)
+    counter = StatementCounter(engine)
+    fan_out, worker_loop = Tally(), Tally()
     slack = RateLimitedSlack(ceiling=ceiling, per_channel=1.0, rate_429=rate_429, seed=seed_value,
                              bot_token=BOT_TOKEN, team_id=TEAM_ID)  # fmt: skip
     try:
         await slack.start()
-        settings = load_settings({"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_API_URL": slack.base_url,
-                                  "DATABASE_URL": database_url})  # fmt: skip
+        settings = herald_settings(database_url, slack.base_url)
         herald = make_herald(settings, engine)  # the real clock
         options: dict[str, Any] = {"pace": Pace(per_channel=1.0, per_second=float(ceiling))}
         if concurrency is not None:
             options["concurrency"] = concurrency
-        worker = DeliveryWorker(herald, make_client(settings, retries=False), **options)
+        worker = DeliveryWorker(herald, Messenger(make_client(settings, retries=False)), **options)  # as outbox_worker
 
         channel_ids = [f"C0FAN{n:05d}" for n in range(channels)]
         with session_scope(engine) as session:
@@ -242,21 +127,18 @@ async def bench(database_url: str, *, channels: int, ceiling: int, rate_429: flo
                     col(Delivery.state).in_([DeliveryState.PENDING, DeliveryState.SENDING]))).all())  # fmt: skip
 
         started = time.monotonic()
-        counting = True
-        with session_scope(engine) as session:
+        with counter.counting(fan_out), session_scope(engine) as session:
             release = record_release(session, ReleaseInput(
                 component=COMPONENT, version="1.4.0", source="cli", title="Invoices in EUR",
                 notes="## What changed\n- Invoices in **EUR**\n- Faster exports", created_by="U0ANN",
             ), now=herald.clock())  # fmt: skip
-        fan_out_statements, statements = statements, 0
         rounds: list[Round] = []
         timed_out = False
         while True:
-            counting = True
             round_started = time.monotonic()
-            claimed = await worker.run_once()
+            with counter.counting(worker_loop):
+                claimed = await worker.run_once()
             rounds.append(Round(round_started, time.monotonic(), claimed))
-            counting = False
             if not unfinished():
                 break
             if time.monotonic() - started > timeout:
@@ -280,7 +162,7 @@ async def bench(database_url: str, *, channels: int, ceiling: int, rate_429: flo
             elif len(found) > 1:
                 duplicates[channel] = len(found) - 1
         result = Result(
-            total=total, rounds=rounds, statements=statements, fan_out_statements=fan_out_statements,
+            total=total, rounds=rounds, statements=worker_loop.statements, fan_out_statements=fan_out.statements,
             deliveries=len(deliveries), states=Counter(str(d.state) for d in deliveries),
             attempts=Counter(d.attempts for d in deliveries), missing=missing, duplicates=duplicates,
             foreign=foreign, timed_out=timed_out,
@@ -307,8 +189,7 @@ def report(result: Result, slack: RateLimitedSlack, *, channels: int, ceiling: i
     posts = len(slack.posted_at)
     w = result.worker
 
-    print(f"Herald release fan-out, {store_label}; Python {platform.python_version()}, {platform.system()}, "
-          f"{os.cpu_count()} CPUs")  # fmt: skip
+    print(f"Herald release fan-out, {store_label}; {machine()}")
     print(f"fake Slack: chat.postMessage <= 1/s per channel and <= {ceiling} per sliding 1 s in the workspace; "
           f"{rate_429:.0%} of all calls answered 429 at random (seed {seed_value}); every 429 has Retry-After")
     print(f"worker: DeliveryWorker(pace=Pace(per_channel={w['pace'].per_channel}, per_second={w['pace'].per_second}),"
@@ -320,7 +201,7 @@ def report(result: Result, slack: RateLimitedSlack, *, channels: int, ceiling: i
     print(f"total time                    {result.total:.2f} s{'  (TIMED OUT)' if result.timed_out else ''}")
     print(f"rate-limit floor              {floor:.2f} s  ({channels} / {ceiling} per s)")
     print(f"ratio total / floor           {ratio:.2f}  (target <= {TARGET_RATIO}: "
-          f"{'met' if ratio <= TARGET_RATIO else 'MISSED'})")  # fmt: skip
+          f"{verdict(ratio <= TARGET_RATIO)})")  # fmt: skip
     print(f"429s received                 {sum(refused.values())}: random {refused[RANDOM]}, "
           f"limit-caused {refused[PER_CHANNEL] + refused[WORKSPACE]} "
           f"(workspace {refused[WORKSPACE]}, per-channel {refused[PER_CHANNEL]})")  # fmt: skip
@@ -376,21 +257,17 @@ def report(result: Result, slack: RateLimitedSlack, *, channels: int, ceiling: i
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = cli.parser(__doc__, seed="the fake's random 429s")
     parser.add_argument("--channels", type=int, default=500, help="subscribed channels (default 500)")
     parser.add_argument("--ceiling", type=int, default=50,
                         help="the fake's workspace ceiling: chat.postMessage per sliding second (default 50)")
     parser.add_argument("--429-rate", dest="rate_429", type=float, default=0.05,
                         help="share of all calls answered 429 at random (default 0.05)")
-    parser.add_argument("--database-url", help="a PostgreSQL server URL (a scratch database is created and "
-                        "dropped on it); default: a temporary SQLite file")  # fmt: skip
-    parser.add_argument("--seed", type=int, default=7, help="seed of the fake's random 429s (default 7)")
     parser.add_argument("--concurrency", type=int, help="the worker's concurrency (default: the worker's own, 20)")
     parser.add_argument("--timeout", type=float, default=600.0, help="give up after this many seconds (default 600)")
     args = parser.parse_args(argv)
     if args.channels < 1 or args.ceiling < 1 or not 0 <= args.rate_429 < 1:
         parser.error("--channels and --ceiling must be at least 1, --429-rate in [0, 1)")
-    logging.basicConfig(level=logging.WARNING)
     with bench_store(args.database_url) as (url, label):
         result, slack = asyncio.run(bench(url, channels=args.channels, ceiling=args.ceiling, rate_429=args.rate_429,
                                           seed_value=args.seed, concurrency=args.concurrency,
