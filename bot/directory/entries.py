@@ -85,13 +85,6 @@ def card(session: Session, component_id: int) -> Card:
     return Card(component, team, contacts.get(component.primary_contact_id), contacts.get(component.backup_contact_id))
 
 
-def card_by_key(session: Session, key: str) -> Card:
-    component = session.exec(select(Component).where(Component.key == key)).first()
-    if component is None:
-        raise InvalidInput("That entry is no longer in the directory.")
-    return card(session, component.id)
-
-
 def owned_by_person(session: Session, slack_user_id: str) -> list[Component]:
     """What a person owns as primary or backup contact, or through a team they are in."""
     contact_ids = select(Contact.id).where(Contact.slack_user_id == slack_user_id)
