@@ -162,6 +162,12 @@ async def test_after_answering_herald_checks_the_contacts_shown_are_still_in_sla
     assert len(slack.calls_to("users.info")) == 2  # checked at most once a day
 
 
+async def test_asking_what_a_person_owns_checks_that_person_is_still_in_slack(sender, directory, slack):
+    await sender.command("<@U0BOB|bob>", command="/whoowns")
+    await sender.settle()
+    assert [call.args["user"] for call in slack.calls_to("users.info")] == ["U0BOB"]
+
+
 async def test_stale_rechecks_everyone_and_replaces_its_answer_when_someone_left(sender, directory, slack):
     slack.add_user("U0ANN", "ann", deleted=True)
     answer = await sender.command("stale", command="/whoowns")

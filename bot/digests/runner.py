@@ -72,7 +72,8 @@ class DigestRunner:
                 await self.run(digest.id, now=now)
 
 
-def render(herald: Herald, session: Session, digest: Digest, *, period: datetime, force: bool = False) -> Message | None:
+def render(herald: Herald, session: Session, digest: Digest, *, period: datetime,
+           force: bool = False) -> Message | None:
     """The digest for `period` (None when there is nothing to say and the channel did not ask for always)."""
     schedule = schedule_of(digest)
     today = period.astimezone(ZoneInfo(digest.timezone)).date()  # the digest's own day, not the server's

@@ -1,4 +1,4 @@
-"""What people do with digests from Slack, one unit of work each: listeners call these and render the result."""
+"""Setting up digests: reading the options people type, and one unit of work each for the listeners to call."""
 
 from __future__ import annotations
 

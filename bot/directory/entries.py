@@ -35,9 +35,9 @@ class Card:
         return [c for c in (self.primary, self.backup) if c and (c.deactivated or not c.slack_user_id)]
 
     @property
-    def contact_ids(self) -> set[str]:
+    def contact_ids(self) -> frozenset[str]:
         """The Slack users the card shows."""
-        return {c.slack_user_id for c in (self.primary, self.backup) if c and c.slack_user_id}
+        return frozenset(c.slack_user_id for c in (self.primary, self.backup) if c and c.slack_user_id)
 
     @property
     def channel(self) -> str | None:

@@ -1,4 +1,7 @@
-"""Thin Bolt listeners, one module per Slack surface, each with `register(app)`; only the runtime calls `register_all`."""
+"""Thin Bolt listeners, one module per Slack surface, each with `register(app)`.
+
+Only the runtime calls `register_all`.
+"""
 
 from __future__ import annotations
 

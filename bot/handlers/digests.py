@@ -35,4 +35,5 @@ def digest(herald: Herald, call: Invocation) -> Reply:
     scope = f" ({', '.join(f'{k}: {v}' for k, v in sorted(found.filters.items()))})" if found.filters else ""
     empty = " It is posted even when there is nothing new." if found.always else " Empty digests are not posted."
     when = schedule.describe()
-    return Reply(notice(herald.renderer, f"{who}: {when[0].lower()}{when[1:]}{scope}; the next one comes {upcoming}.{empty}"))
+    text = f"{who}: {when[0].lower()}{when[1:]}{scope}; the next one comes {upcoming}.{empty}"
+    return Reply(notice(herald.renderer, text))

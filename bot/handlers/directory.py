@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 from slack_bolt.async_app import AsyncApp
 
@@ -32,21 +33,26 @@ def register(app: AsyncApp) -> None:
     app.action(ActionId.CLAIM_COMPONENT)(claim_it)
 
 
+class Answer(NamedTuple):
+    message: Message
+    people: frozenset[str] = frozenset()  # the Slack users it shows, to check they are still there
+
+
 @answers_errors
 async def whoowns_command(ack, command: dict, respond, herald: Herald) -> None:
     words, share = split_words(command.get("text") or "")
-    message, shown = answer(herald, words, actor_id=command["user_id"])
-    await ack(response_type="in_channel" if share else "ephemeral", **message)
+    found = answer(herald, words, actor_id=command["user_id"])
+    await ack(response_type="in_channel" if share else "ephemeral", **found.message)
     if words == ["stale"]:
         herald.background.spawn(_recheck_everyone(herald, respond))
-    elif shown is not None and shown.contact_ids:
-        herald.background.spawn(recheck_contacts(herald, shown.contact_ids))
+    elif found.people:
+        herald.background.spawn(recheck_contacts(herald, set(found.people)))
 
 
 async def _recheck_everyone(herald: Herald, respond) -> None:
     """If the gaps changed once Slack was asked about everyone, replace the answer just given."""
     if await recheck_everyone(herald):
-        await respond(replace_original=True, **answer(herald, ["stale"], actor_id="")[0])
+        await respond(replace_original=True, **answer(herald, ["stale"], actor_id="").message)
 
 
 async def asked_in_channel(event: dict, herald: Herald) -> None:
@@ -66,36 +72,36 @@ async def _reply(herald: Herald, text: str, event: dict, *, channel: str, thread
     question = QUESTION.search(text)
     words = split_words(question.group("thing").rstrip(" ?"))[0] if question else []
     try:
-        message = answer(herald, words, actor_id=event.get("user", ""))[0]
+        message = answer(herald, words, actor_id=event.get("user", "")).message
     except HeraldError as error:
         message = error_message(herald.renderer, error)
     await herald.slack.chat_postMessage(channel=channel, thread_ts=thread_ts, **message)
 
 
-def answer(herald: Herald, words: list[str], *, actor_id: str) -> tuple[Message, Card | None]:
-    """The reply to one question, whichever surface asked it, and the card it shows, if any."""
+def answer(herald: Herald, words: list[str], *, actor_id: str) -> Answer:
+    """The reply to one question, whichever surface asked it."""
     if not words:
-        return notice(herald.renderer, HELP_TEXT), None
+        return Answer(notice(herald.renderer, HELP_TEXT))
     first = words[0].lower()
     if len(words) == 1 and (user := USER_MENTION.fullmatch(words[0])):
         owned = directory.owned_by_person(herald, user.group(1))
-        return _list(herald, "What they own", [(c.name, c.kind) for c in owned],
-                     "Nothing is recorded for them yet.", person=user.group(1)), None
+        return Answer(_list(herald, "What they own", [(c.name, c.kind) for c in owned],
+                            "Nothing is recorded for them yet.", person=user.group(1)), frozenset({user.group(1)}))
     if first == "team" and len(words) > 1:
         team, owned = directory.owned_by_team(herald, text_of(words[1:]))
-        return _list(herald, f"What {team.name} owns", [(c.name, c.kind) for c in owned],
-                     "This team owns nothing in the directory yet."), None
+        return Answer(_list(herald, f"What {team.name} owns", [(c.name, c.kind) for c in owned],
+                            "This team owns nothing in the directory yet."))
     if first == "stale" and len(words) == 1:
         gaps = directory.gaps(herald)
-        return _list(herald, f"Ownership gaps ({len(gaps)})", [(g.component.name, g.reason) for g in gaps],
-                     "Every entry has a reachable primary contact."), None
+        return Answer(_list(herald, f"Ownership gaps ({len(gaps)})", [(g.component.name, g.reason) for g in gaps],
+                            "Every entry has a reachable primary contact."))
     if first == "set":
         card = directory.set_field(herald, words=[plain_id(w) for w in words[1:]], actor_id=actor_id)
-        return _card(herald, card), card
+        return Answer(_card(herald, card), card.contact_ids)
     found = directory.lookup(herald, text_of(words))
     if found.card is None:
-        return herald.renderer.message("directory/not_found.json.j2", query=found.query, others=found.others), None
-    return _card(herald, found.card, others=found.others), found.card
+        return Answer(herald.renderer.message("directory/not_found.json.j2", query=found.query, others=found.others))
+    return Answer(_card(herald, found.card, others=found.others), found.card.contact_ids)
 
 
 def _card(herald: Herald, card: Card, *, others: list | None = None) -> Message:

@@ -39,7 +39,8 @@ def create(herald: Herald, *, name: str, actor_id: str, target: str | None, owne
 
 
 def set_field(herald: Herald, *, words: list[str], actor_id: str) -> Change:
-    """`<launch> <field> <value>` as typed (mentions as plain IDs): the name ends where the store says a launch name ends."""
+    """`<launch> <field> <value>` as typed (mentions as plain IDs); the name ends where the store says a
+    launch name ends."""
     with session_scope(herald.engine) as session:
         reference, rest = read.split_reference(session, words, before=SETTABLE_FIELDS)
         if not reference or not rest:
@@ -48,8 +49,8 @@ def set_field(herald: Herald, *, words: list[str], actor_id: str) -> Change:
         if not value:
             raise InvalidInput(f"Give a value: `/launch set {reference} {field_name} <value>`.")
         return _changed(herald, session, changes.change_field(
-            session, launch=read.find_launch(session, reference), field_name=field_name, value=value, actor_id=actor_id,
-            admins=herald.settings.admins, today=herald.today(), now=herald.clock()))
+            session, launch=read.find_launch(session, reference), field_name=field_name, value=value,
+            actor_id=actor_id, admins=herald.settings.admins, today=herald.today(), now=herald.clock()))
 
 
 def check(herald: Herald, *, words: list[str], done: bool, actor_id: str) -> Change:
@@ -68,8 +69,8 @@ def add_item(herald: Herald, *, words: list[str], actor_id: str) -> Change:
         if not reference or not rest:
             raise InvalidInput("Use `/launch add-item <launch> <item>`.")
         return _changed(herald, session, changes.add_item(
-            session, launch=read.find_launch(session, reference), label=" ".join(rest), actor_id=actor_id, admins=herald.settings.admins,
-            now=herald.clock()))
+            session, launch=read.find_launch(session, reference), label=" ".join(rest), actor_id=actor_id,
+            admins=herald.settings.admins, now=herald.clock()))
 
 
 def for_update_form(herald: Herald, launch_id: int) -> Launch:

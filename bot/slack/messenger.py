@@ -47,7 +47,8 @@ class Messenger:
             async for page in history:
                 for found in page.get("messages", []):
                     metadata = found.get("metadata") or {}
-                    if metadata.get("event_type") == event_type and (metadata.get("event_payload") or {}).get(key) == value:
+                    payload = metadata.get("event_payload") or {}
+                    if metadata.get("event_type") == event_type and payload.get(key) == value:
                         return found["ts"]
                 seen += 1
                 if seen >= pages:
