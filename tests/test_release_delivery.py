@@ -95,7 +95,7 @@ async def test_a_crash_between_post_and_record_is_reconciled_without_posting_twi
     await drain(new_worker(herald))
     with Session(herald.engine) as session:
         states = Counter(d.state for d in session.exec(select(Delivery)).all())
-    assert states == {"sent": 1, "sending": 1}  # one outcome is unknown to Herald
+    assert states == {"sent": 1, "uncertain": 1}  # one outcome is unknown to Herald
 
     clock.now += timedelta(minutes=10)  # its lease and back-off are long over; a fresh worker takes over
     await drain(new_worker(herald))

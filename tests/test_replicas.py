@@ -25,10 +25,12 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_replica(database_url: str, slack_url: str, workdir) -> subprocess.Popen:
+def start_replica(database_url: str, slack_url: str, workdir, *, port: int | None = None) -> subprocess.Popen:
+    """`herald serve` in a process of its own; its instance id is the host and `port`, as in production."""
     env = {**os.environ, "DATABASE_URL": database_url, "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_API_URL": slack_url,
-           "SLACK_SIGNING_SECRET": SIGNING_SECRET, "PORT": str(free_port())}
+           "SLACK_SIGNING_SECRET": SIGNING_SECRET, "PORT": str(port or free_port())}
     env.pop("SLACK_APP_TOKEN", None)
+    env.pop("HERALD_INSTANCE_ID", None)
     return subprocess.Popen([sys.executable, "-m", "bot.runtime.cli", "serve"], env=env, cwd=workdir,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 

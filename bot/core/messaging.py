@@ -7,9 +7,16 @@ failures into the two errors below.
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 Message = dict[str, Any]
+
+
+class Posted(NamedTuple):
+    """A message Herald finds it posted: its ts, and the metadata payload it was posted with."""
+
+    ts: str
+    payload: dict[str, Any]
 
 
 class SlackRefused(Exception):
@@ -43,5 +50,5 @@ class Messenger(Protocol):
     async def update(self, channel: str, ts: str, message: Message) -> None:
         """Replace a message Herald posted."""
 
-    async def find_posted(self, channel: str, *, event_type: str, key: str, value: Any, pages: int) -> str | None:
-        """The ts of a recent message in `channel` whose metadata has `event_type` and `key` = `value`."""
+    async def find_posted(self, channel: str, *, event_type: str, key: str, value: Any, pages: int) -> Posted | None:
+        """A recent message in `channel` (or the DM with a user ID) whose metadata has `event_type` and `key` = `value`."""

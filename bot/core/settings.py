@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -31,6 +32,7 @@ class Settings:
     templates_override: Path | None = None
     github_webhook_secret: str | None = None
     webhook_token: str | None = None
+    instance_id: str = "herald"  # names this process's leases, so that its next start takes them back at once
 
     @property
     def zone(self) -> ZoneInfo:
@@ -65,6 +67,8 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         templates_override=_templates_dir(env.get("HERALD_TEMPLATES_DIR")),
         github_webhook_secret=env.get("GITHUB_WEBHOOK_SECRET"),
         webhook_token=env.get("HERALD_WEBHOOK_TOKEN"),
+        # Host and port: a restarted replica comes back with both, and two replicas never share them.
+        instance_id=env.get("HERALD_INSTANCE_ID", f"{socket.gethostname()}:{env.get('PORT', '3000')}")[:100],
     )
 
 

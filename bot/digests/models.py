@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, UniqueConstraint
+from enum import StrEnum
+
+from sqlalchemy import JSON, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from bot.core.models import utcnow
@@ -24,8 +26,15 @@ class Digest(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+class RunState(StrEnum):
+    CLAIMED = "claimed"  # a replica holds the period (until lease_until) and has not posted
+    POSTING = "posting"  # the post was sent; until its answer, it may or may not be in the channel
+    POSTED = "posted"
+    SKIPPED = "skipped"  # nothing to say, or too late after downtime
+
+
 class DigestRun(SQLModel, table=True):
-    """One posted digest: the unique (digest, period) row a replica must insert before posting."""
+    """One digest period: the unique (digest, period) row a replica must insert before posting."""
 
     __tablename__ = "digest_run"
     __table_args__ = (UniqueConstraint("digest_id", "period"),)
@@ -33,5 +42,9 @@ class DigestRun(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     digest_id: int = Field(foreign_key="digest.id", index=True, ondelete="CASCADE")
     period: datetime  # the scheduled time this run stands for
-    posted: bool = False  # false: skipped (empty, or too late after downtime)
+    state: RunState = Field(default=RunState.CLAIMED, sa_type=String(16))
+    lease_until: datetime | None = None  # a claimed or posting run whose lease ran out is taken over
+    lease_token: str | None = Field(default=None, max_length=32)  # fences every change by the holder
+    attempt_at: datetime | None = None  # when the latest post was sent
+    message_ts: str | None = Field(default=None, max_length=32)
     at: datetime = Field(default_factory=utcnow)

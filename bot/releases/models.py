@@ -4,22 +4,46 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import ClassVar
 
-from sqlalchemy import JSON, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Index, String, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from bot.core.models import utcnow
 
 
 class DeliveryState(StrEnum):
-    PENDING = "pending"
-    SENDING = "sending"
+    """Where one announcement stands; the outbox worker's README section draws the transitions."""
+
+    PENDING = "pending"  # not posted: may be posted
+    SENDING = "sending"  # claimed; posted already if `attempt_at` is set
+    UNCERTAIN = "uncertain"  # a post may have landed: looked for in the channel before any new post
     SENT = "sent"
     FAILED = "failed"
+    CANCELLED = "cancelled"  # withdrawn before it was shown
 
 
 class Release(SQLModel, table=True):
-    """A version of a launch or component, announced to every channel subscribed to it."""
+    """A version of a launch or component, announced to every channel subscribed to it.
+
+    `release_key` makes it one release however many replicas record it at once: "id:<source>:<external
+    id>" when its source names it (a GitHub release, a CI build, a launch), else "version:<component>:
+    <version>". The key is unique among releases that have an id or are not withdrawn. An id names one
+    release for good: a publish delivered again after the delete edits the withdrawn release and announces
+    nothing. A component and version withdrawn (by mistake, or to be rebuilt) is free to be recorded, and
+    announced, again.
+    """
+
+    HOLDS_ITS_KEY: ClassVar[str] = "external_id IS NOT NULL OR NOT withdrawn"  # the rows the key is unique over
+    __table_args__ = (
+        Index("ux_release_key", "release_key", unique=True,
+              postgresql_where=text(HOLDS_ITS_KEY), sqlite_where=text(HOLDS_ITS_KEY)),
+    )
+
+    @staticmethod
+    def key_for(*, source: str, external_id: str | None, component: str, version: str) -> str:
+        """The release key of a release with these stored (so slugified and stripped) fields."""
+        return f"id:{source}:{external_id}" if external_id else f"version:{component}:{version}"
 
     id: int | None = Field(default=None, primary_key=True)
     component: str = Field(max_length=100, index=True)  # a component or launch key
@@ -35,9 +59,13 @@ class Release(SQLModel, table=True):
     withdrawn: bool = False
     revision: int = 1  # bumped by each edit, so posted announcements know they are behind
     source: str = Field(max_length=20)  # slack, cli, github, webhook, launch
-    external_id: str | None = Field(default=None, max_length=200, unique=True)  # e.g. GitHub's release id
+    external_id: str | None = Field(default=None, max_length=200)  # e.g. GitHub's release id
     created_by: str | None = Field(default=None, max_length=100)
     created_at: datetime = Field(default_factory=utcnow)
+    # Computed from the row when not given, so a release inserted any way (a bulk load, a test) has its key.
+    release_key: str = Field(max_length=240, sa_column_kwargs={"default": lambda context: Release.key_for(**{
+        name: context.get_current_parameters().get(name) for name in ("source", "external_id", "component", "version")
+    })})
 
 
 class Subscription(SQLModel, table=True):
@@ -68,5 +96,8 @@ class Delivery(SQLModel, table=True):
     last_error: str | None = Field(default=None, max_length=500)
     next_attempt_at: datetime = Field(default_factory=utcnow, index=True)
     lease_until: datetime | None = None
+    lease_token: str | None = Field(default=None, max_length=32, index=True)  # fences every change by the holder
+    leased_by: str | None = Field(default=None, max_length=100, index=True)  # the instance holding the lease
+    attempt_at: datetime | None = None  # when the latest post was sent, until its outcome is known
     message_ts: str | None = Field(default=None, max_length=32)
     shown_revision: int = 0  # the release revision the posted message shows

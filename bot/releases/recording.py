@@ -9,7 +9,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, update
+from sqlalchemy import func, text, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from bot.core.errors import InvalidInput
@@ -58,30 +59,47 @@ class Target:
 
 def record_release(session: Session, data: ReleaseInput, *, now: datetime) -> Release:
     """Store a release once (a repeated external id or component+version edits it) and fan it out when due."""
+    return record_release_once(session, data, now=now)[0]
+
+
+def record_release_once(session: Session, data: ReleaseInput, *, now: datetime) -> tuple[Release, bool]:
+    """Store a release, or edit the one holding its key; True when this call stored it.
+
+    The insert cannot double: sent the same webhook at the same moment, one replica inserts; the other waits
+    on the unique release key, inserts nothing, and edits the release the first one stored (changing nothing).
+    """
     validate(data)
-    key = slugify(data.component)
-    existing = find_release(session, data)
-    if existing is not None:
-        return edit_release(session, existing, data)
-    release = Release(
-        component=key,
-        component_name=_display_name(session, key, data.component),
-        version=data.version.strip(),
-        title=data.title,
-        notes=data.notes,
-        link=data.link,
-        tags=sorted({slugify(tag) for tag in data.tags if slugify(tag)}),
-        prerelease=data.prerelease,
-        announce_at=data.announce_at or now,
-        source=data.source,
-        external_id=data.external_id,
-        created_by=data.created_by,
-    )
-    session.add(release)
-    session.flush()
-    if release.announce_at <= now:
-        fan_out(session, release)
-    return release
+    while (existing := find_release(session, data)) is None:
+        key = slugify(data.component)
+        release = _insert_unless_held(session, {
+            "component": key,
+            "component_name": _display_name(session, key, data.component),
+            "version": data.version.strip(),
+            "title": data.title,
+            "notes": data.notes,
+            "link": data.link,
+            "tags": sorted({slugify(tag) for tag in data.tags if slugify(tag)}),
+            "prerelease": data.prerelease,
+            "announce_at": data.announce_at or now,
+            "source": data.source,
+            "external_id": data.external_id or None,
+            "created_by": data.created_by,
+            "release_key": release_key(data),
+        })
+        if release is not None:
+            if release.announce_at <= now:
+                fan_out(session, release)
+            return release, True
+        # Another replica stored it a moment ago; read it (and, were it withdrawn since, try again).
+    return edit_release(session, existing, data), False
+
+
+def _insert_unless_held(session: Session, values: dict[str, object]) -> Release | None:
+    """INSERT … ON CONFLICT DO NOTHING on the release key: the new release, or None if the key is held."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(Release).values(values).on_conflict_do_nothing(
+        index_elements=[Release.release_key], index_where=text(Release.HOLDS_ITS_KEY))
+    return session.scalars(statement.returning(Release)).first()
 
 
 def announce_launch(session: Session, launch: Launch, *, now: datetime) -> Release:
@@ -108,19 +126,20 @@ def edit_release(session: Session, release: Release, data: ReleaseInput) -> Rele
 
 
 def withdraw_release(session: Session, release: Release) -> Release:
-    """Mark a release withdrawn: unsent announcements are dropped, sent ones are marked withdrawn."""
+    """Mark a release withdrawn: announcements not yet shown are cancelled, shown ones are marked withdrawn.
+
+    A post already on its way (or one whose outcome is uncertain) cannot be taken back here: the worker
+    finds it in its channel and turns it into the withdrawn notice, or cancels it if it never landed.
+    """
     if not release.withdrawn:
         release.withdrawn = True
         release.revision += 1
         session.add(release)
-        session.exec(update(Delivery).where(
-            Delivery.release_id == release.id, col(Delivery.state) == DeliveryState.PENDING
-        ).values(state=DeliveryState.FAILED, last_error="withdrawn before it was sent"))
+        not_posted = (Delivery.state == DeliveryState.PENDING) | (
+            (Delivery.state == DeliveryState.SENDING) & col(Delivery.attempt_at).is_(None))
+        session.exec(update(Delivery).where(Delivery.release_id == release.id, not_posted).values(
+            state=DeliveryState.CANCELLED, last_error="withdrawn before it was shown"))
     return release
-
-
-def release_by_external_id(session: Session, external_id: str) -> Release | None:
-    return session.exec(select(Release).where(Release.external_id == external_id)).first()
 
 
 def fan_out(session: Session, release: Release) -> int:
@@ -218,12 +237,15 @@ def parse_target(spec: str) -> Target:
 
 
 def find_release(session: Session, data: ReleaseInput) -> Release | None:
-    """The release `data` describes again: by its external id, else by component and version."""
-    if data.external_id:
-        return release_by_external_id(session, data.external_id)
-    return session.exec(select(Release).where(
-        Release.component == slugify(data.component), Release.version == data.version.strip(),
-        col(Release.withdrawn).is_(False))).first()
+    """The release `data` describes again: the one with its id, even withdrawn, else its live component+version."""
+    return session.exec(select(Release).where(Release.release_key == release_key(data),
+                                              text(f"({Release.HOLDS_ITS_KEY})"))).first()
+
+
+def release_key(data: ReleaseInput) -> str:
+    """The key the release `data` describes is stored under (see Release)."""
+    return Release.key_for(source=data.source, external_id=data.external_id or None,
+                           component=slugify(data.component), version=data.version.strip())
 
 
 def _display_name(session: Session, key: str, typed: str) -> str:

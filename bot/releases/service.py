@@ -79,8 +79,8 @@ def apply_webhook(herald: Herald, action: str, data: ReleaseInput) -> Applied:
             return Applied(Outcome.NOTHING_TO_EDIT)
         if action not in PUBLISHING | EDITING:
             return Applied(Outcome.IGNORED)
-        release = recording.record_release(session, data, now=herald.clock())
-        return Applied(Outcome.RECORDED if existing is None else Outcome.UPDATED, release.id)
+        release, stored = recording.record_release_once(session, data, now=herald.clock())
+        return Applied(Outcome.RECORDED if stored else Outcome.UPDATED, release.id)  # also for a lost race
 
 
 def subscribe(herald: Herald, *, channel_id: str, spec: str, prereleases: bool, actor_id: str) -> Target:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import os
+import signal
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -25,12 +27,13 @@ from bot.digests.runner import DigestRunner
 from bot.directory.imports.formats import read_owner_files
 from bot.directory.imports.writer import ImportRejected, cached_people, contact_refs, import_owners
 from bot.directory.people import Person
+from bot.releases.outbox import UNFINISHED
 from bot.releases.recording import ReleaseInput, delivery_counts, record_release
 from bot.runtime.app import create_app, make_herald
 from bot.runtime.console import Console, ConsoleWebClient
 from bot.runtime.demo import seed_demo
 from bot.runtime.server import make_web_app
-from bot.runtime.workers import outbox_worker, running
+from bot.runtime.workers import outbox_worker, running, workers_messenger
 from bot.slack.client import make_client
 from bot.slack.people import resolve_people
 
@@ -118,11 +121,15 @@ def _socket(settings: Settings, _args: argparse.Namespace) -> int:
     herald = make_herald(settings, make_engine(settings.database_url))
 
     async def run() -> None:
+        # SIGTERM ends the connection the way Ctrl-C does, so the workers hand back what they hold.
+        main_task = asyncio.current_task()
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, main_task.cancel)
         handler = AsyncSocketModeHandler(create_app(herald), settings.app_token)
         async with running(herald):
             await handler.start_async()
 
-    asyncio.run(run())
+    with contextlib.suppress(asyncio.CancelledError, KeyboardInterrupt):
+        asyncio.run(run())
     return 0
 
 
@@ -225,7 +232,7 @@ async def _deliver(herald: Herald, release_id: int) -> tuple[int, int]:
         await worker.run_once()
         with session_scope(herald.engine) as session:
             counts = delivery_counts(session, release_id)
-        if not counts.get("pending") and not counts.get("sending"):
+        if not any(counts.get(state) for state in UNFINISHED):
             return counts.get("sent", 0), counts.get("failed", 0)
         await asyncio.sleep(0.2)
 
@@ -241,7 +248,7 @@ def _digest_run(settings: Settings, args: argparse.Namespace) -> int:
         return 1
     now = herald.clock()
     period = now.replace(minute=0, second=0, microsecond=0) if args.now else None  # once an hour at most
-    runner = DigestRunner(herald)
+    runner = DigestRunner(herald, messenger=workers_messenger(herald))
 
     async def run_all() -> list[str]:
         return [await runner.run(digest_id, now=now, period=period) for digest_id in ids]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -14,22 +15,43 @@ from bot.releases.outbox import DeliveryWorker
 from bot.slack.client import make_client
 from bot.slack.messenger import Messenger
 
+log = logging.getLogger(__name__)
 
-def outbox_worker(herald: Herald) -> DeliveryWorker:
-    """The outbox speaks to Slack through a client that never retries by itself (see make_client)."""
-    return DeliveryWorker(herald, Messenger(make_client(herald.settings, retries=False)))
+DRAIN = 10.0  # seconds a stopping process gives posts in flight before handing them back
+
+
+def workers_messenger(herald: Herald) -> Messenger:
+    """The outbox and the digests speak to Slack through a client that never retries by itself (see make_client)."""
+    return Messenger(make_client(herald.settings, retries=False))
+
+
+def outbox_worker(herald: Herald, messenger: Messenger | None = None) -> DeliveryWorker:
+    return DeliveryWorker(herald, messenger or workers_messenger(herald))
 
 
 @asynccontextmanager
-async def running(herald: Herald) -> AsyncIterator[None]:
-    """The release outbox worker and the digest scheduler, for as long as the app runs."""
-    worker = asyncio.create_task(outbox_worker(herald).run_forever())
-    digest_jobs = DigestScheduler(herald, DigestRunner(herald))
+async def running(herald: Herald, *, drain: float = DRAIN) -> AsyncIterator[None]:
+    """The release outbox worker and the digest scheduler, for as long as the app runs.
+
+    On the way out (SIGTERM) the worker claims nothing more, posts in flight get `drain` seconds to
+    finish, and every lease this process still holds is handed back, so another replica (or this
+    one's next start) carries on at once instead of waiting for the leases to run out.
+    """
+    messenger = workers_messenger(herald)
+    worker = outbox_worker(herald, messenger)
+    sending = asyncio.create_task(worker.run_forever())
+    digest_jobs = DigestScheduler(herald, DigestRunner(herald, messenger=messenger))
     await digest_jobs.start()
     try:
         yield
     finally:
         digest_jobs.stop()
-        worker.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await worker
+        worker.stop()
+        try:
+            await asyncio.wait_for(asyncio.shield(sending), timeout=drain)
+        except TimeoutError:
+            log.warning("posts still in flight after %.0f s; handing them back to be looked for", drain)
+            sending.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sending
+        worker.release_own_leases()

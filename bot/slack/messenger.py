@@ -12,7 +12,8 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.core.messaging import Message, SlackRefused, SlackUncertain
+from bot.core.messaging import Message, Posted, SlackRefused, SlackUncertain
+from bot.core.slack_ids import is_user_id
 
 T = TypeVar("T")
 NO_ANSWER = (aiohttp.ClientError, asyncio.TimeoutError, ConnectionError)
@@ -37,9 +38,12 @@ class Messenger:
     async def update(self, channel: str, ts: str, message: Message) -> None:
         await _answered(lambda: self.client.chat_update(channel=channel, ts=ts, **message))
 
-    async def find_posted(self, channel: str, *, event_type: str, key: str, value: Any, pages: int) -> str | None:
+    async def find_posted(self, channel: str, *, event_type: str, key: str, value: Any, pages: int) -> Posted | None:
         """Looks through the channel's newest messages, `pages` pages of them: a lost answer is looked
         for within minutes, long before a thousand other messages bury it."""
+        if is_user_id(channel):  # a post to a person lands in their DM, whose history has its own ID
+            opened = await _answered(lambda: self.client.conversations_open(users=channel))
+            channel = opened["channel"]["id"]
         history = await self._joining(channel, lambda: self.client.conversations_history(
             channel=channel, include_all_metadata=True, limit=HISTORY_PAGE))
         seen = 0
@@ -49,7 +53,7 @@ class Messenger:
                     metadata = found.get("metadata") or {}
                     payload = metadata.get("event_payload") or {}
                     if metadata.get("event_type") == event_type and payload.get(key) == value:
-                        return found["ts"]
+                        return Posted(found["ts"], payload)
                 seen += 1
                 if seen >= pages:
                     break

@@ -4,6 +4,7 @@ Tests point `AsyncWebClient(base_url=fake.base_url)` at it, so Herald's real HTT
 code paths run unchanged; nothing of Herald is mocked. Answers mimic Slack's shapes and error codes.
 """
 
+import asyncio
 import json
 from collections import deque
 from contextlib import suppress
@@ -60,7 +61,9 @@ class FakeSlack:
         self.response_url_posts: list[dict[str, Any]] = []
         self._response_posts_by_name: list[tuple[str, dict[str, Any]]] = []
         self._rate_limits: dict[str, deque[int]] = {}
-        self._lost_answers: dict[str, int] = {}
+        self._faults: dict[str, deque[str]] = {}  # per method, in the order the calls meet them
+        self._latency: dict[str, tuple[float, bool]] = {}
+        self.received: list[SlackCall] = []  # every call as it arrives, before any fault or latency
         self._failures: dict[str, deque[str]] = {}
         self._seq = 0
         self._runner: web.AppRunner | None = None
@@ -135,7 +138,23 @@ class FakeSlack:
 
     def lose_answers(self, method: str, *, times: int = 1) -> None:
         """The next `times` calls to method take effect, but the connection drops before the answer."""
-        self._lost_answers[method] = times
+        self._faults.setdefault(method, deque()).extend(["lose"] * times)
+
+    def drop_calls(self, method: str, *, times: int = 1) -> None:
+        """The next `times` calls to method never reach Slack: the connection drops before anything is done."""
+        self._faults.setdefault(method, deque()).extend(["drop"] * times)
+
+    def server_error(self, method: str, *, times: int = 1) -> None:
+        """The next `times` calls take effect, then are answered HTTP 500: Slack's side failed late."""
+        self._faults.setdefault(method, deque()).extend(["5xx"] * times)
+
+    def slow(self, method: str, seconds: float, *, even_if_abandoned: bool = True) -> None:
+        """Every call to method waits `seconds` before Slack carries it out; 0 makes it fast again.
+
+        Like a real server, the fake carries a call out even when the caller stopped waiting or died,
+        unless `even_if_abandoned` is False: then a call whose connection is gone by then does nothing.
+        """
+        self._latency[method] = (seconds, even_if_abandoned)
 
     def fail(self, method: str, error: str, *, times: int = 1) -> None:
         """Next `times` (authenticated) calls answer 200 {"ok": false, "error": error}."""
@@ -168,6 +187,26 @@ class FakeSlack:
             return web.json_response(
                 {"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": str(queue.popleft())}
             )
+        self.received.append(call)
+        fault = queue.popleft() if (queue := self._faults.get(method)) else None
+        if fault == "drop":
+            request.transport.close()
+            return web.Response(status=499)  # never sent: the connection is gone
+        delay, even_if_abandoned = self._latency.get(method, (0.0, True))
+        if delay:
+            # Shielded: a caller that gives up does not stop Slack from carrying the call out.
+            return await asyncio.shield(self._answer_later(request, call, fault, delay, even_if_abandoned))
+        return self._answer(request, call, fault)
+
+    async def _answer_later(self, request: web.Request, call: SlackCall, fault: str | None, delay: float,
+                            even_if_abandoned: bool) -> web.Response:
+        await asyncio.sleep(delay)
+        if not even_if_abandoned and (request.transport is None or request.transport.is_closing()):
+            return web.Response(status=499)
+        return self._answer(request, call, fault)
+
+    def _answer(self, request: web.Request, call: SlackCall, fault: str | None) -> web.Response:
+        method, token = call.method, call.token
         self.calls.append(call)
         try:
             if not token:
@@ -177,9 +216,10 @@ class FakeSlack:
             if queue := self._failures.get(method):
                 raise SlackError(queue.popleft())
             handler = getattr(self, "_m_" + method.replace(".", "_"), None)  # e.g. _m_chat_postMessage
-            response = web.json_response({"ok": True, **(handler(args) if handler else {})})
-            if self._lost_answers.get(method):
-                self._lost_answers[method] -= 1
+            response = web.json_response({"ok": True, **(handler(call.args) if handler else {})})
+            if fault == "5xx":
+                return web.json_response({"ok": False, "error": "internal_error"}, status=500)
+            if fault == "lose" and request.transport is not None:
                 request.transport.close()  # done, but the caller never hears back: a crash mid-call
             return response
         except SlackError as e:
@@ -275,6 +315,13 @@ class FakeSlack:
         extra = {"warning": "already_in_channel"} if channel["is_member"] else {}
         channel["is_member"] = True
         return {"channel": dict(channel), **extra}
+
+    def _m_conversations_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        """A DM with one person (`users`), as Slack opens it: the D-channel a post to their user ID lands in."""
+        users = str(args.get("users") or "")
+        if users not in self.users or "," in users:
+            raise SlackError("user_not_found")
+        return {"channel": {"id": self._channel(users, open_im=True)["id"]}}
 
     def _m_conversations_info(self, args: dict[str, Any]) -> dict[str, Any]:
         return {"channel": dict(self._channel(args.get("channel")))}

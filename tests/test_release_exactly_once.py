@@ -1,0 +1,185 @@
+"""Exactly once under faults: the outbox against a fake Slack that fails, stalls and drops calls, and two workers.
+
+Each test asserts what Slack received: every subscribed channel holds the announcement once (or, once
+withdrawn, only where it had been shown).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from datetime import timedelta
+
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlmodel import Session, select
+
+from bot.core.db import session_scope
+from bot.core.herald import Herald
+from bot.core.settings import Settings
+from bot.releases.models import Delivery, Release
+from bot.releases.outbox import DeliveryWorker
+from bot.releases.recording import withdraw_release
+from bot.runtime.app import make_herald
+from bot.slack.messenger import Messenger
+from tests.support.fake_slack import FakeSlack
+from tests.support.harness import BOT_TOKEN
+from tests.test_release_delivery import FAST, announcements, drain, release, subscribe_channels
+
+SETTLE = timedelta(seconds=10)
+
+
+def worker_for(herald: Herald, slack: FakeSlack, *, timeout: float = 5.0, **options) -> DeliveryWorker:
+    """The outbox worker with a client that gives up after `timeout` seconds and never retries, as in production."""
+    client = AsyncWebClient(token=BOT_TOKEN, base_url=slack.base_url, timeout=timeout, retry_handlers=[])
+    return DeliveryWorker(herald, Messenger(client), pace=FAST, lookups=FAST, **options)
+
+
+def as_instance(herald: Herald, instance_id: str, **changes) -> Herald:
+    """The same store seen by another process: another instance id (and, if given, its own clock)."""
+    settings = Settings(**{**herald.settings.__dict__, "instance_id": instance_id})
+    return make_herald(settings, herald.engine, **changes)
+
+
+def states(herald: Herald) -> Counter[str]:
+    with Session(herald.engine) as session:
+        return Counter(str(d.state) for d in session.exec(select(Delivery)).all())
+
+
+def copies(slack: FakeSlack, channels: list[str]) -> dict[str, int]:
+    return {channel: len(announcements(slack, channel)) for channel in channels}
+
+
+async def test_a_look_that_fails_is_tried_again_later_never_followed_by_a_blind_post(herald, slack, clock):
+    channels = [f"C0LOOK{n:02}" for n in range(6)]
+    subscribe_channels(herald, slack, channels)
+    slack.lose_answers("chat.postMessage", times=6)  # every post lands; Herald never hears back
+    release(herald)
+    await drain(worker_for(herald, slack))
+    assert states(herald) == {"uncertain": 6}
+
+    clock.now += SETTLE
+    slack.rate_limit("conversations.history", times=6, retry_after=30)  # Tier 3 is busy
+    await drain(worker_for(herald, slack))
+    assert states(herald) == {"uncertain": 6}
+    assert copies(slack, channels) == {c: 1 for c in channels}
+
+    clock.now += timedelta(seconds=30)
+    slack.fail("conversations.history", "internal_error", times=6)  # and then it errs
+    await drain(worker_for(herald, slack))
+    assert copies(slack, channels) == {c: 1 for c in channels}
+
+    clock.now += timedelta(minutes=10)
+    await drain(worker_for(herald, slack))
+    assert states(herald) == {"sent": 6}
+    assert copies(slack, channels) == {c: 1 for c in channels}
+
+
+async def test_a_post_that_outlives_the_client_timeout_is_looked_for_only_after_it_settles(herald, slack, clock):
+    channels = ["C0SLOW1", "C0SLOW2", "C0SLOW3"]
+    subscribe_channels(herald, slack, channels)
+    slack.slow("chat.postMessage", 0.6)  # Slack carries each post out after the client gave up on it
+    release(herald)
+    await drain(worker_for(herald, slack, timeout=0.2))
+    assert states(herald) == {"uncertain": 3}
+    await drain(worker_for(herald, slack))  # too early to look: nothing is claimed
+    assert not slack.calls_to("conversations.history")
+
+    await asyncio.sleep(0.6)  # the posts land
+    slack.slow("chat.postMessage", 0)
+    clock.now += SETTLE
+    await drain(worker_for(herald, slack))
+    assert copies(slack, channels) == {c: 1 for c in channels}
+    assert states(herald) == {"sent": 3}
+
+
+async def test_a_5xx_or_a_dropped_call_is_looked_for_and_posted_only_if_it_is_not_there(herald, slack, clock):
+    channels = ["C0FIVE", "C0DROP"]
+    subscribe_channels(herald, slack, channels)
+    slack.server_error("chat.postMessage")  # carried out, then answered 500
+    slack.drop_calls("chat.postMessage")  # never reached Slack
+    release(herald)
+    await drain(worker_for(herald, slack, concurrency=1))
+    assert states(herald) == {"uncertain": 2}
+    clock.now += SETTLE
+    await drain(worker_for(herald, slack))
+    assert copies(slack, channels) == {"C0FIVE": 1, "C0DROP": 1}
+    assert len(slack.calls_to("conversations.history")) == 2
+
+
+async def test_withdrawing_cancels_what_was_not_shown_and_marks_what_was(herald, slack, clock):
+    channels = ["C0WAIT", "C0MAYBE", "C0DROPPED", "C0SHOWN"]  # posted one at a time, in this order
+    subscribe_channels(herald, slack, channels)
+    slack.rate_limit("chat.postMessage", times=1, retry_after=60)  # C0WAIT backs off, nothing posted
+    slack.server_error("chat.postMessage")  # C0MAYBE: posted, answered 500
+    slack.drop_calls("chat.postMessage")  # C0DROPPED: never reached Slack
+    release(herald)
+    with Session(herald.engine) as session:
+        order = [d.channel_id for d in session.exec(select(Delivery).order_by(Delivery.id)).all()]
+    assert order == channels
+    await drain(worker_for(herald, slack, concurrency=1))
+    assert states(herald) == {"pending": 1, "uncertain": 2, "sent": 1}
+    with session_scope(herald.engine) as session:
+        withdraw_release(session, session.exec(select(Release)).one())
+    clock.now += timedelta(minutes=2)
+    await drain(worker_for(herald, slack))
+
+    assert copies(slack, channels) == {"C0WAIT": 0, "C0MAYBE": 1, "C0DROPPED": 0, "C0SHOWN": 1}
+    for channel in ("C0MAYBE", "C0SHOWN"):
+        [message] = announcements(slack, channel)
+        assert message["blocks"][0]["text"]["text"] == "Withdrawn: billing 1.4.0"
+    assert states(herald) == {"cancelled": 2, "sent": 2}
+    assert not [c for c in slack.calls_to("chat.postMessage") if c.args["channel"] in ("C0WAIT", "C0DROPPED")
+                and "Withdrawn" in str(c.args.get("blocks"))]
+
+
+async def test_two_workers_on_slow_slack_never_post_one_delivery_twice(herald, slack):
+    """Leases short enough to run out during one post: only the heartbeat keeps the other worker off."""
+    channels = [f"C0TWO{n:02}" for n in range(20)]
+    subscribe_channels(herald, slack, channels)
+    slack.slow("chat.postMessage", 0.4)
+    first, second = (as_instance(herald, name) for name in ("replica-a", "replica-b"))  # the real clock
+    release(first)
+    workers = [worker_for(h, slack, lease=timedelta(seconds=0.3), concurrency=5) for h in (first, second)]
+
+    async def work(worker: DeliveryWorker) -> None:
+        while states(herald)["sent"] < len(channels):
+            await worker.run_once()
+            await asyncio.sleep(0.05)
+
+    await asyncio.gather(*(work(w) for w in workers))
+    assert copies(slack, channels) == {c: 1 for c in channels}
+    assert states(herald) == {"sent": 20}
+    assert not slack.calls_to("conversations.history")  # no lease ran out while its posts were in flight
+
+
+async def test_a_worker_whose_lease_was_taken_over_neither_posts_nor_records(herald, slack, clock):
+    subscribe_channels(herald, slack, ["C0FENCE"])
+    release(herald)
+    stalled = worker_for(herald, slack)
+    token, claimed = stalled._claim(clock.now)
+    assert len(claimed) == 1
+
+    clock.now += timedelta(minutes=1)  # its lease ran out (its heartbeat stopped): another takes over
+    other = worker_for(as_instance(herald, "other", clock=clock), slack)
+    await drain(other)
+    assert copies(slack, ["C0FENCE"]) == {"C0FENCE": 1}
+
+    [(delivery_id, state)] = claimed
+    await stalled._deliver(delivery_id, state, token)  # it wakes up and carries on
+    assert copies(slack, ["C0FENCE"]) == {"C0FENCE": 1}
+    assert states(herald) == {"sent": 1}
+
+
+async def test_a_restarted_instance_takes_back_its_own_leases_at_once(herald, slack, clock):
+    channels = ["C0BACK1", "C0BACK2"]
+    subscribe_channels(herald, slack, channels)
+    release(herald)
+    crashed = worker_for(herald, slack)
+    crashed._claim(clock.now)  # then the process died, before posting anything
+    await drain(worker_for(as_instance(herald, "someone-else", clock=clock), slack))
+    assert copies(slack, channels) == {c: 0 for c in channels}  # the lease still holds for others
+
+    restarted = worker_for(herald, slack)  # same instance id
+    restarted.release_own_leases()
+    await drain(restarted)
+    assert copies(slack, channels) == {c: 1 for c in channels}
