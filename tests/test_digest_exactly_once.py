@@ -10,8 +10,9 @@ from sqlmodel import Session, select
 
 from bot.core.db import session_scope
 from bot.core.herald import Herald
-from bot.digests.models import DigestRun
-from bot.digests.runner import LEASE, SETTLE, DigestRunner
+from bot.digests.models import Digest, DigestRun
+from bot.core.messaging import SETTLE
+from bot.digests.runner import LEASE, DigestRunner
 from bot.digests.schedules import Schedule
 from bot.digests.service import set_digest
 from bot.slack.messenger import Messenger
@@ -115,3 +116,32 @@ async def test_a_refused_post_is_given_back_and_posted_once_on_the_next_wake_up(
     await runner_for(herald, slack).catch_up()
     assert len(digests(slack, "C0LAUNCHES")) == 1
 
+
+
+async def test_a_digest_whose_channel_is_gone_is_turned_off_and_its_creator_told(herald, slack, clock):
+    slack.add_channel("C0SECRET", "secret", is_private=True, is_member=False)
+    digest_id = hourly_digest(herald, "C0SECRET")
+    clock.now = DUE
+    assert await runner_for(herald, slack).run(digest_id) == "stopped"
+    with Session(herald.engine) as session:
+        assert session.exec(select(Digest)).all() == []
+    [dm] = [c for c in slack.calls_to("chat.postMessage") if c.args["channel"] == "U0ANN"]
+    assert "I turned off the digest you set up for <#C0SECRET>" in str(dm.args["blocks"])
+
+
+async def test_a_digest_that_cannot_be_looked_for_is_given_up_after_the_grace_period_and_its_creator_told(
+        herald, slack, clock):
+    digest_id = hourly_digest(herald)
+    slack.drop_calls("chat.postMessage")
+    clock.now = DUE
+    assert await runner_for(herald, slack).run(digest_id) == "uncertain"
+    slack.fail("conversations.history", "missing_scope", times=1000)
+    for _ in range(10):  # an hour of wake-ups
+        clock.now += timedelta(minutes=6)
+        await runner_for(herald, slack).run(digest_id, period=DUE)
+    assert run_states(herald) == ["posting"]
+    clock.now = DUE + timedelta(hours=7)
+    assert await runner_for(herald, slack).run(digest_id, period=DUE) == "gave up"
+    [dm] = [c for c in slack.calls_to("chat.postMessage") if c.args["channel"] == "U0ANN"]
+    assert "missing_scope" in str(dm.args["blocks"]) and "did not post it again" in str(dm.args["blocks"])
+    assert digests(slack, "C0LAUNCHES") == []

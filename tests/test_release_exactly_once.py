@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 
 from bot.core.db import session_scope
 from bot.core.herald import Herald
+from bot.core.messaging import SETTLE
 from bot.core.settings import Settings
 from bot.releases.models import Delivery, Release
 from bot.releases.outbox import DeliveryWorker
@@ -25,7 +26,7 @@ from tests.support.fake_slack import FakeSlack
 from tests.support.harness import BOT_TOKEN
 from tests.test_release_delivery import FAST, announcements, drain, release, subscribe_channels
 
-SETTLE = timedelta(seconds=10)
+
 
 
 def worker_for(herald: Herald, slack: FakeSlack, *, timeout: float = 5.0, **options) -> DeliveryWorker:
@@ -183,3 +184,65 @@ async def test_a_restarted_instance_takes_back_its_own_leases_at_once(herald, sl
     restarted.release_own_leases()
     await drain(restarted)
     assert copies(slack, channels) == {c: 1 for c in channels}
+
+
+async def test_rows_handed_back_mid_post_are_looked_for_only_once_their_posts_have_settled(herald, slack, clock):
+    channels = ["C0HAND1", "C0HAND2", "C0HAND3"]
+    subscribe_channels(herald, slack, channels)
+    slack.slow("chat.postMessage", 0.4)  # still on their way when the process stops
+    release(herald)
+    stopping = worker_for(herald, slack)
+    sending = asyncio.create_task(stopping.run_once())
+    while len(slack.received) < 3:
+        await asyncio.sleep(0.01)
+    stopping.stop()
+    sending.cancel()  # the drain ran out: what is in flight is abandoned
+    await asyncio.gather(sending, return_exceptions=True)
+    stopping.release_own_leases()
+
+    await drain(worker_for(as_instance(herald, "next", clock=clock), slack))  # at once: too early to look
+    assert not slack.calls_to("conversations.history")
+    await asyncio.sleep(0.5)  # Slack carries the posts out
+    clock.now += SETTLE
+    await drain(worker_for(herald, slack))
+    assert copies(slack, channels) == {c: 1 for c in channels}
+    assert states(herald) == {"sent": 3}
+
+
+async def test_a_release_withdrawn_while_its_post_is_refused_ends_cancelled_and_leaves_the_worker_idle(
+        herald, slack, clock):
+    subscribe_channels(herald, slack, ["C0REFUSED"])
+    slack.slow("chat.postMessage", 0.3)
+    slack.fail("chat.postMessage", "invalid_blocks")  # refused once it arrives: nothing posted
+    release(herald)
+    sending = asyncio.create_task(worker_for(herald, slack).run_once())
+    while not slack.received:
+        await asyncio.sleep(0.01)
+    with session_scope(herald.engine) as session:  # withdrawn while the post is on its way
+        withdraw_release(session, session.exec(select(Release)).one())
+    await sending
+    clock.now += timedelta(minutes=10)
+    worker = worker_for(herald, slack)
+    assert [await worker.run_once() for _ in range(3)] == [0, 0, 0]
+    assert states(herald) == {"cancelled": 1}
+    assert copies(slack, ["C0REFUSED"]) == {"C0REFUSED": 0}
+
+
+async def test_one_delivery_that_cannot_be_rendered_does_not_stop_the_others(herald, slack, clock, tmp_path):
+    subscribe_channels(herald, slack, ["C0GOOD", "C0BAD"])
+    templates = tmp_path / "templates" / "releases"
+    templates.mkdir(parents=True)
+    (templates / "announcement.json.j2").write_text(
+        '{% if channel_id == "C0BAD" %}{{ no_such_value }}{% endif %}'
+        '{"text": "{{ release.version }}", "blocks": [{"type": "section", "text": {"type": "mrkdwn", '
+        '"text": "{{ release.version }}"}}]}', encoding="utf-8")
+    broken = make_herald(Settings(**{**herald.settings.__dict__, "templates_override": tmp_path / "templates"}),
+                         herald.engine, clock=clock)
+    release(broken)
+    for _ in range(6):
+        await drain(worker_for(broken, slack))
+        clock.now += timedelta(minutes=10)
+    assert copies(slack, ["C0GOOD", "C0BAD"]) == {"C0GOOD": 1, "C0BAD": 0}
+    with Session(herald.engine) as session:
+        bad = session.exec(select(Delivery).where(Delivery.channel_id == "C0BAD")).one()
+    assert (bad.state, bad.attempts) == ("failed", 5) and "no_such_value" in bad.last_error

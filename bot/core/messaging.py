@@ -7,9 +7,15 @@ failures into the two errors below.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any, NamedTuple, Protocol
 
 Message = dict[str, Any]
+CHANNEL_GONE = {"channel_not_found", "is_archived", "method_not_supported_for_channel_type", "not_in_channel"}
+CLIENT_TIMEOUT = 10  # seconds the workers' Slack client waits for an answer (bot/runtime/workers.py)
+# How long after it was sent a post may still be on its way: the client gives up after CLIENT_TIMEOUT, and
+# Slack gets a little more to carry out what it had. A post with no answer is looked for only after that.
+SETTLE = timedelta(seconds=CLIENT_TIMEOUT + 5)
 
 
 class Posted(NamedTuple):
@@ -31,6 +37,11 @@ class SlackRefused(Exception):
     @property
     def rate_limited(self) -> bool:
         return self.reason == "ratelimited"
+
+    @property
+    def channel_gone(self) -> bool:
+        """The channel is gone, archived, or private without Herald in it: trying again will not help."""
+        return self.reason in CHANNEL_GONE
 
     @property
     def server_error(self) -> bool:

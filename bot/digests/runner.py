@@ -17,7 +17,8 @@ from sqlmodel import Session, select
 
 from bot.core.db import session_scope
 from bot.core.herald import Herald
-from bot.core.messaging import Messenger, SlackRefused, SlackUncertain
+from bot.core.messaging import SETTLE, Messenger, SlackRefused, SlackUncertain
+from bot.core.slack_ids import is_user_id
 from bot.core.render import Message
 from bot.digests.claims import abandoned_runs, claim_period, claimed_periods, move, release_claim, take_over
 from bot.digests.content import content, slip_days
@@ -28,8 +29,7 @@ log = logging.getLogger(__name__)
 
 GRACE = timedelta(hours=6)
 METADATA_EVENT = "herald_digest"
-LEASE = timedelta(seconds=60)  # longer than one post can take (the client's timeout): then it is looked for
-SETTLE = timedelta(seconds=10)  # how long Slack may still carry out a post whose answer never came
+LEASE = timedelta(seconds=60)  # longer than a post can be on its way (SETTLE): then it is looked for
 LOOK_PAGES = 2
 
 
@@ -65,52 +65,85 @@ class DigestRunner:
                          digest.channel_id, period.isoformat(), now - period)
                 return "too late"
             message = render(self.herald, session, digest, period=period)
-        run_key = f"{digest_id}:{_utc(period).isoformat()}"
         if attempt_at is not None:  # an earlier post may have landed: look before anything else
-            looked = await self._look(digest.channel_id, run_key, token)
+            looked = await self._look(digest, period, token, late=late)
             if looked is not None:
                 return looked
         if message is None or late:
             self._move(token, state=RunState.SKIPPED, lease_until=None)
             return "empty" if message is None else "too late"
-        return await self._post(digest.channel_id, message, run_key, token)
+        return await self._post(digest, period, message, token)
 
-    async def _post(self, channel_id: str, message: Message, run_key: str, token: str) -> str:
-        now = self.herald.clock()
-        if not self._move(token, state=RunState.POSTING, attempt_at=now, lease_until=now + self.lease):
+    async def _post(self, digest: Digest, period: datetime, message: Message, token: str) -> str:
+        started = self.herald.clock()
+        if not self._move(token, state=RunState.POSTING, attempt_at=started, lease_until=started + self.lease):
             return "claimed"
-        metadata = {"event_type": METADATA_EVENT, "event_payload": {"run": run_key}}
+        metadata = {"event_type": METADATA_EVENT, "event_payload": {"run": _run_key(digest, period)}}
         try:
-            ts = await self.messenger.post(channel_id, {"unfurl_links": False, **message}, metadata=metadata)
+            ts = await self.messenger.post(digest.channel_id, {"unfurl_links": False, **message}, metadata=metadata)
         except SlackRefused as refused:
             if refused.server_error:
-                return self._uncertain(channel_id, token, refused)
-            log.warning("digest for %s not posted, will retry: %s", channel_id, refused)
+                return self._uncertain(digest, token, refused, look_at=started + self.settle)
             with session_scope(self.herald.engine) as session:
                 release_claim(session, token)
+            if refused.channel_gone:
+                return await self._stop(digest, refused.reason)
+            log.warning("digest for %s not posted, will retry: %s", digest.channel_id, refused)
             return "failed"
         except SlackUncertain as error:
-            return self._uncertain(channel_id, token, error)
+            return self._uncertain(digest, token, error, look_at=started + self.settle)
         self._move(token, state=RunState.POSTED, message_ts=ts, lease_until=None)
         return "posted"
 
-    async def _look(self, channel_id: str, run_key: str, token: str) -> str | None:
-        """"posted" if the earlier post is in the channel, "uncertain" if looking failed, None to post."""
+    async def _look(self, digest: Digest, period: datetime, token: str, *, late: bool) -> str | None:
+        """"posted" if the earlier post is in the channel, None to post; a look that fails proves nothing."""
         try:
-            found = await self.messenger.find_posted(channel_id, event_type=METADATA_EVENT, key="run", value=run_key,
-                                                     pages=LOOK_PAGES)
-        except (SlackRefused, SlackUncertain) as error:
-            return self._uncertain(channel_id, token, error)
+            found = await self.messenger.find_posted(digest.channel_id, event_type=METADATA_EVENT, key="run",
+                                                     value=_run_key(digest, period), pages=LOOK_PAGES)
+        except SlackRefused as refused:
+            if refused.channel_gone:
+                self._move(token, state=RunState.SKIPPED, lease_until=None)
+                return await self._stop(digest, refused.reason)
+            return await self._look_failed(digest, period, token, refused.reason, late=late)
+        except SlackUncertain as error:
+            return await self._look_failed(digest, period, token, str(error), late=late)
         if found is None:
             return None
         self._move(token, state=RunState.POSTED, message_ts=found.ts, lease_until=None)
         return "posted"
 
-    def _uncertain(self, channel_id: str, token: str, error: Exception) -> str:
+    async def _look_failed(self, digest: Digest, period: datetime, token: str, reason: str, *, late: bool) -> str:
+        """Look again later; past the grace period, stop and tell whoever set the digest up."""
+        if not late:
+            return self._uncertain(digest, token, reason, look_at=self.herald.clock() + self.settle)
+        self._move(token, state=RunState.SKIPPED, lease_until=None)
+        await self._tell(digest, stopped=False, reason=reason, period=period)
+        return "gave up"
+
+    def _uncertain(self, digest: Digest, token: str, error: object, *, look_at: datetime) -> str:
         """Maybe posted: leave the run open, to be looked for once a post still on its way has landed."""
-        log.warning("digest for %s may or may not have been posted; looking again later: %s", channel_id, error)
-        self._move(token, lease_until=self.herald.clock() + self.settle)
+        log.warning("digest for %s may or may not have been posted; looking later: %s", digest.channel_id, error)
+        self._move(token, lease_until=look_at)
         return "uncertain"
+
+    async def _stop(self, digest: Digest, reason: str) -> str:
+        """The channel is gone or closed to Herald: the digest is turned off and its creator told."""
+        with session_scope(self.herald.engine) as session:
+            if (row := session.get(Digest, digest.id)) is not None:
+                session.delete(row)  # its runs go with it
+        log.warning("turned off the digest of %s: %s", digest.channel_id, reason)
+        await self._tell(digest, stopped=True, reason=reason, period=None)
+        return "stopped"
+
+    async def _tell(self, digest: Digest, **context) -> None:
+        if not is_user_id(digest.created_by):
+            return
+        message = self.herald.renderer.message("digests/digest_problem.json.j2", channel_id=digest.channel_id,
+                                               **context)
+        try:
+            await self.messenger.post(digest.created_by, message)
+        except (SlackRefused, SlackUncertain) as error:
+            log.warning("could not tell %s about their digest: %s", digest.created_by, error)
 
     def _move(self, token: str, **values) -> bool:
         with session_scope(self.herald.engine) as session:
@@ -148,6 +181,11 @@ def render(herald: Herald, session: Session, digest: Digest, *, period: datetime
     return herald.renderer.message(
         "digests/digest.json.j2", title=title, content=found, filters=digest.filters, today=today,
         schedule=schedule.describe(), zone=digest.timezone, slip_days=slip_days)
+
+
+def _run_key(digest: Digest, period: datetime) -> str:
+    """What a digest post's metadata names: the digest and the period it stands for."""
+    return f"{digest.id}:{_utc(period).isoformat()}"
 
 
 def _utc(moment: datetime) -> datetime:

@@ -20,7 +20,7 @@ from sqlmodel import col, select
 
 from bot.core.db import session_scope
 from bot.core.herald import Herald
-from bot.core.messaging import Messenger, SlackRefused, SlackUncertain
+from bot.core.messaging import SETTLE, Messenger, SlackRefused, SlackUncertain
 from bot.core.slack_ids import is_user_id
 from bot.releases import recording as releases
 from bot.releases.announcement import announcement, who_to_ask
@@ -30,14 +30,11 @@ from bot.releases.pacing import Pace, Pacer
 log = logging.getLogger(__name__)
 
 METADATA_EVENT = "herald_release_announcement"
-CHANNEL_GONE = {"channel_not_found", "is_archived", "method_not_supported_for_channel_type", "not_in_channel"}
 RECONCILE_PAGES = 5
 UNFURL_NOTHING = {"unfurl_links": False, "unfurl_media": False}
 LEASE = timedelta(seconds=15)
-# How long after a post ended without an answer (or its process died) Slack may still carry it out;
-# the look into the channel waits that long, so it cannot miss a post that is still on its way.
-SETTLE = timedelta(seconds=10)
-LOOKUPS = Pace(per_channel=0.0, per_second=50 / 60)  # conversations.history is Tier 3: about 50 a minute
+LOOKUPS = Pace(per_channel=0.0, per_second=50 / 60, window=60)  # conversations.history: Tier 3, ~50 a minute
+LOOKS_PER_ROUND = 10  # uncertain rows claimed at once, so that slow, paced looks never hold up new posts
 UNFINISHED = (DeliveryState.PENDING, DeliveryState.SENDING, DeliveryState.UNCERTAIN)
 
 
@@ -100,7 +97,11 @@ class DeliveryWorker:
 
         async def one(delivery_id: int, state: str) -> None:
             async with semaphore:
-                await self._deliver(delivery_id, DeliveryState(state), token)
+                try:
+                    await self._deliver(delivery_id, DeliveryState(state), token)
+                except Exception as error:  # one broken delivery (a template, the store) never stops the rest
+                    log.exception("delivery %s failed", delivery_id)
+                    self._broken(delivery_id, token, repr(error))
 
         heartbeat = asyncio.create_task(self._renew(token))
         try:
@@ -122,21 +123,28 @@ class DeliveryWorker:
             session.exec(update(Delivery).where(held).values(**free))
 
     def _claim(self, now: datetime) -> tuple[str, list[tuple[int, str]]]:
-        """Lease due deliveries under one token: pending, uncertain, and sent ones behind an edit.
+        """Lease due deliveries under one token: pending, sent ones behind an edit, and a few uncertain ones.
 
         The update repeats the select's conditions, so of two replicas claiming at once each row goes to one.
         """
         revision = select(Release.revision).where(Release.id == Delivery.release_id).scalar_subquery()
         behind = (Delivery.state == DeliveryState.SENT) & (col(Delivery.shown_revision) < revision)
-        due = col(Delivery.state).in_([DeliveryState.PENDING, DeliveryState.UNCERTAIN]) | behind
-        ready = due & _free(now) & (col(Delivery.next_attempt_at) <= now)
+        ready = _free(now) & (col(Delivery.next_attempt_at) <= now)
+        to_send = ready & ((Delivery.state == DeliveryState.PENDING) | behind)
+        to_look = ready & (Delivery.state == DeliveryState.UNCERTAIN)
         token = uuid.uuid4().hex
         with session_scope(self.herald.engine) as session:
-            ids = session.exec(select(Delivery.id).where(ready).order_by(Delivery.id)
-                               .limit(self.concurrency * 5)).all()
+            session.exec(update(Delivery).where(  # rows a withdraw could not cancel while they were held
+                Delivery.state == DeliveryState.PENDING,
+                col(Delivery.release_id).in_(select(Release.id).where(col(Release.withdrawn))),
+            ).values(state=DeliveryState.CANCELLED, last_error="withdrawn before it was shown"))
+            ids = [*session.exec(select(Delivery.id).where(to_send).order_by(Delivery.id)
+                                 .limit(self.concurrency * 5)).all(),
+                   *session.exec(select(Delivery.id).where(to_look).order_by(Delivery.next_attempt_at)
+                                 .limit(LOOKS_PER_ROUND)).all()]
             if not ids:
                 return token, []
-            session.exec(update(Delivery).where(col(Delivery.id).in_(ids), ready).values(
+            session.exec(update(Delivery).where(col(Delivery.id).in_(ids), to_send | to_look).values(
                 lease_until=now + self.lease, lease_token=token, leased_by=self.instance,
                 attempts=Delivery.attempts + case((Delivery.state == DeliveryState.SENT, 0), else_=1),
                 state=case((Delivery.state == DeliveryState.PENDING, DeliveryState.SENDING), else_=Delivery.state),
@@ -154,6 +162,20 @@ class DeliveryWorker:
                                  .values(lease_until=self.herald.clock() + self.lease))
             except Exception:
                 log.exception("could not renew the outbox lease; its rows are fenced if another worker takes them")
+
+    def _broken(self, delivery_id: int, token: str, reason: str) -> None:
+        """Hand the row back (uncertain if it was posted) to be tried later, or given up after max_attempts."""
+        mine = (Delivery.id == delivery_id) & (Delivery.lease_token == token)
+        with session_scope(self.herald.engine) as session:
+            attempts = session.exec(select(Delivery.attempts).where(mine)).first()
+        if attempts is None:
+            return  # no longer ours
+        self._hand_back(mine)
+        gave_up = attempts >= self.max_attempts
+        with session_scope(self.herald.engine) as session:
+            session.exec(update(Delivery).where(Delivery.id == delivery_id).values(
+                last_error=reason[:500], next_attempt_at=self.herald.clock() + _backoff(attempts),
+                **({"state": DeliveryState.FAILED} if gave_up else {})))
 
     async def _deliver(self, delivery_id: int, state: DeliveryState, token: str) -> None:
         with session_scope(self.herald.engine) as session:
@@ -195,25 +217,27 @@ class DeliveryWorker:
         metadata = {"event_type": METADATA_EVENT,
                     "event_payload": {"delivery_id": delivery.id, "release_id": release.id,
                                       "revision": release.revision}}
+        started = self.herald.clock()
         try:
             async with self.pacer.slot(delivery.channel_id):
-                if self.stopping or not self._start_post(delivery.id, token):
+                if self.stopping or not self._start_post(delivery.id, token, started):
                     return  # shutting down, withdrawn, or the lease went to another worker
                 ts = await self.messenger.post(delivery.channel_id, {**UNFURL_NOTHING, **message}, metadata=metadata)
         except SlackRefused as refused:
-            await self._post_refused(delivery, release, token, refused)
+            await self._post_refused(delivery, release, token, refused, started)
             return
         except SlackUncertain as error:
-            self._later(delivery, token, f"connection: {error}", max(self.settle, _backoff(delivery)),
-                        state=DeliveryState.UNCERTAIN)
+            self._maybe_posted(delivery, token, f"connection: {error}", started)
             return
         if not self._move(delivery.id, token, state=DeliveryState.SENT, message_ts=ts, attempt_at=None,
                           shown_revision=release.revision, last_error=None):
             log.warning("announcement %s posted after its lease was taken over; the new holder finds it", delivery.id)
 
-    def _start_post(self, delivery_id: int, token: str) -> bool:
-        """The last fenced step before Slack: still ours, still not posted, its release not withdrawn."""
-        now = self.herald.clock()
+    def _start_post(self, delivery_id: int, token: str, now: datetime) -> bool:
+        """The last fenced step before Slack: still ours, still not posted, its release not withdrawn.
+
+        Should this process die now, whoever takes the row over looks for the post once it has settled.
+        """
         with session_scope(self.herald.engine) as session:
             return bool(session.exec(update(Delivery).where(
                 Delivery.id == delivery_id, Delivery.lease_token == token, Delivery.state == DeliveryState.SENDING,
@@ -237,23 +261,28 @@ class DeliveryWorker:
             return
         self._move(delivery.id, token, shown_revision=release.revision)
 
-    async def _post_refused(self, delivery: Delivery, release: Release, token: str, refused: SlackRefused) -> None:
-        if refused.reason in CHANNEL_GONE:
+    def _maybe_posted(self, delivery: Delivery, token: str, reason: str, started: datetime) -> None:
+        """A post with no answer, or a 5xx: looked for once it can no longer be on its way (and backing off)."""
+        look_at = max(started + self.settle, self.herald.clock() + _backoff(delivery.attempts))
+        self._move(delivery.id, token, state=DeliveryState.UNCERTAIN, last_error=reason[:500], next_attempt_at=look_at)
+
+    async def _post_refused(self, delivery: Delivery, release: Release, token: str, refused: SlackRefused,
+                            started: datetime) -> None:
+        if refused.channel_gone:
             await self._channel_gone(delivery, token, refused.reason)
         elif refused.rate_limited:  # nothing was posted, and a 429 is no failure: back after Retry-After
             self._later(delivery, token, refused.reason, _retry_after(refused, delivery), state=DeliveryState.PENDING,
                         attempts=max(0, delivery.attempts - 1))
         elif refused.server_error:  # Slack may have posted it anyway
-            self._later(delivery, token, refused.reason, max(self.settle, _backoff(delivery)),
-                        state=DeliveryState.UNCERTAIN)
+            self._maybe_posted(delivery, token, refused.reason, started)
         elif delivery.attempts >= self.max_attempts:
             await self._give_up(delivery, release, token, refused.reason)
         else:
-            self._later(delivery, token, refused.reason, _backoff(delivery), state=DeliveryState.PENDING)
+            self._later(delivery, token, refused.reason, _backoff(delivery.attempts), state=DeliveryState.PENDING)
 
     async def _look_refused(self, delivery: Delivery, release: Release, token: str, refused: SlackRefused) -> None:
         """A look that failed proves nothing: the row stays uncertain, to be looked at again, never posted blind."""
-        if refused.reason in CHANNEL_GONE:
+        if refused.channel_gone:
             await self._channel_gone(delivery, token, refused.reason)
         elif refused.rate_limited or refused.server_error or delivery.attempts < self.max_attempts:
             self._later(delivery, token, f"looking: {refused.reason}", _retry_after(refused, delivery),
@@ -309,11 +338,11 @@ def _free(now: datetime):
     return or_(col(Delivery.lease_until).is_(None), col(Delivery.lease_until) < now)
 
 
-def _backoff(delivery: Delivery) -> timedelta:
-    return timedelta(seconds=min(300, 2 ** delivery.attempts))
+def _backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(300, 2 ** attempts))
 
 
 def _retry_after(refused: SlackRefused, delivery: Delivery) -> timedelta:
     if refused.retry_after is not None:
         return timedelta(seconds=refused.retry_after)
-    return timedelta(seconds=1) if refused.rate_limited else _backoff(delivery)
+    return timedelta(seconds=1) if refused.rate_limited else _backoff(delivery.attempts)

@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 from bot.core.herald import Herald
 from bot.digests.runner import DigestRunner
 from bot.digests.scheduler import DigestScheduler
+from bot.core.messaging import CLIENT_TIMEOUT
 from bot.releases.outbox import DeliveryWorker
 from bot.slack.client import make_client
 from bot.slack.messenger import Messenger
@@ -21,8 +22,9 @@ DRAIN = 10.0  # seconds a stopping process gives posts in flight before handing 
 
 
 def workers_messenger(herald: Herald) -> Messenger:
-    """The outbox and the digests speak to Slack through a client that never retries by itself (see make_client)."""
-    return Messenger(make_client(herald.settings, retries=False))
+    """The outbox and the digests speak to Slack through a client that never retries by itself (see make_client),
+    and gives up after CLIENT_TIMEOUT: the outbox looks for a post only once it can no longer be on its way."""
+    return Messenger(make_client(herald.settings, retries=False, timeout=CLIENT_TIMEOUT))
 
 
 def outbox_worker(herald: Herald, messenger: Messenger | None = None) -> DeliveryWorker:
