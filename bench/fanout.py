@@ -178,7 +178,7 @@ async def bench(database_url: str, *, channels: int, ceiling: int, known_limit: 
             deliveries=len(deliveries), states=Counter(str(d.state) for d in deliveries),
             attempts=Counter(d.attempts for d in deliveries), missing=missing, duplicates=duplicates,
             foreign=foreign, timed_out=timed_out,
-            worker={"concurrency": worker.concurrency, "batch": worker.concurrency * 5, "lease": worker.lease,
+            worker={"concurrency": worker.concurrency, "batch": worker.batch(), "lease": worker.lease,
                     "max_attempts": worker.max_attempts, "pace": worker.pace, "rate": worker.pacer.rate,
                     "proven": worker.pacer.proven},
         )  # fmt: skip
@@ -207,7 +207,7 @@ def report(result: Result, slack: RateLimitedSlack, *, channels: int, ceiling: i
     print(f"fake Slack: chat.postMessage <= 1/s per channel and <= {ceiling} per sliding 1 s in the workspace; "
           f"{rate_429:.0%} of all calls answered 429 at random (seed {seed_value}); every 429 has Retry-After")
     print(f"worker: DeliveryWorker(pace=Pace(per_channel={w['pace'].per_channel}, per_second={w['pace'].per_second}),"
-          f" concurrency={w['concurrency']}, claims per round={w['batch']}, max_attempts={w['max_attempts']}); "
+          f" concurrency={w['concurrency']}, claims per round at the end={w['batch']}, max_attempts={w['max_attempts']}); "
           f"client: make_client(retries=False)")  # fmt: skip
     print()
     print(f"channels subscribed           {channels}")

@@ -150,7 +150,22 @@ async def test_two_workers_on_slow_slack_never_post_one_delivery_twice(herald, s
     await asyncio.gather(*(work(w) for w in workers))
     assert copies(slack, channels) == {c: 1 for c in channels}
     assert states(herald) == {"sent": 20}
-    assert not slack.calls_to("conversations.history")  # no lease ran out while its posts were in flight
+
+
+async def test_the_heartbeat_keeps_a_slow_round_s_lease_from_running_out(herald, slack, clock):
+    subscribe_channels(herald, slack, ["C0BEAT"])
+    slack.slow("chat.postMessage", 1.5)
+    release(herald)
+    holder = worker_for(herald, slack, lease=timedelta(seconds=0.3))  # renewed every 0.1 s
+    sending = asyncio.create_task(holder.run_once())
+    while not slack.received:
+        await asyncio.sleep(0.01)
+    clock.now += timedelta(minutes=5)  # long past the lease taken at claim time
+    await asyncio.sleep(0.5)  # the heartbeat renews it from the new now
+    other = worker_for(as_instance(herald, "other", clock=clock), slack)
+    assert await other.run_once() == 0
+    await sending
+    assert copies(slack, ["C0BEAT"]) == {"C0BEAT": 1} and states(herald) == {"sent": 1}
 
 
 async def test_a_worker_whose_lease_was_taken_over_neither_posts_nor_records(herald, slack, clock):
@@ -165,8 +180,8 @@ async def test_a_worker_whose_lease_was_taken_over_neither_posts_nor_records(her
     await drain(other)
     assert copies(slack, ["C0FENCE"]) == {"C0FENCE": 1}
 
-    [(delivery_id, state)] = claimed
-    await stalled._deliver(delivery_id, state, token)  # it wakes up and carries on
+    [row] = stalled.leases.prepare(herald.renderer, claimed)
+    await stalled._deliver(row, token)  # it wakes up and carries on
     assert copies(slack, ["C0FENCE"]) == {"C0FENCE": 1}
     assert states(herald) == {"sent": 1}
 

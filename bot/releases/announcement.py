@@ -22,14 +22,16 @@ class WhoToAsk:
 
 
 def announcement(session: Session, renderer: Renderer, release: Release, *, channel_id: str,
-                 subscription_id: int | None = None) -> Message:
-    """The announcement as `channel_id` sees it; without a subscription (a preview) it gives no reason."""
+                 subscription_id: int | None = None, ask: WhoToAsk | None = None) -> Message:
+    """The announcement as `channel_id` sees it; without a subscription (a preview) it gives no reason.
+
+    `ask` is who_to_ask's answer when the caller already has it (one for a whole fan-out)."""
     subscription = session.get(Subscription, subscription_id) if subscription_id else None
     return renderer.message(
         "releases/announcement.json.j2",
         release=release,
         notes=notes_chunks(release.notes),
-        ask=who_to_ask(session, release.component),
+        ask=ask or who_to_ask(session, release.component),
         channel_id=channel_id,
         because=Target(subscription.target).label if subscription else None,
     )

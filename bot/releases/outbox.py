@@ -12,20 +12,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta
-
-from sqlalchemy import case, or_, update
-from sqlmodel import col, select
+from typing import Any, TypeVar
 
 from bot.core.db import session_scope
 from bot.core.herald import Herald
 from bot.core.messaging import SETTLE, Messenger, SlackRefused, SlackUncertain
 from bot.core.slack_ids import is_user_id
 from bot.releases import recording as releases
-from bot.releases.announcement import announcement, who_to_ask
-from bot.releases.models import Delivery, DeliveryState, Release
+from bot.releases.announcement import who_to_ask
+from bot.releases.leases import Claimed, Leases, backoff, free_at
+from bot.releases.models import Delivery, DeliveryState
 from bot.releases.pacing import Pace, Pacer
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,7 @@ RECONCILE_PAGES = 5
 UNFURL_NOTHING = {"unfurl_links": False, "unfurl_media": False}
 LEASE = timedelta(seconds=15)
 LOOKUPS = Pace(per_channel=0.0, per_second=50 / 60, window=60)  # conversations.history: Tier 3, ~50 a minute
+MAX_BATCH = 1000
 LOOKS_PER_ROUND = 10  # uncertain rows claimed at once, so that slow, paced looks never hold up new posts
 UNFINISHED = (DeliveryState.PENDING, DeliveryState.SENDING, DeliveryState.UNCERTAIN)
 
@@ -60,12 +62,12 @@ class DeliveryWorker:
         self.pace = pace
         self.pacer = Pacer(pace)
         self.lookups = Pacer(lookups)
-        self.instance = herald.settings.instance_id
+        self.leases = Leases(herald.engine, herald.settings.instance_id, lease)
         self.stopping = False
 
     async def run_forever(self, *, idle: float = 1.0) -> None:
         """Until `stop()`: the leases this instance held before a crash are free at once, not after they run out."""
-        self.release_own_leases()
+        await self._store(self.release_own_leases)
         while not self.stopping:
             try:
                 busy = await self.run_once()
@@ -81,251 +83,199 @@ class DeliveryWorker:
 
     def release_own_leases(self) -> None:
         """Hand back every lease this instance holds: at start (a previous life's) and after stopping."""
-        self._hand_back(Delivery.leased_by == self.instance)
+        self.leases.hand_back(Delivery.leased_by == self.leases.instance)
 
     async def run_once(self) -> int:
         """Fan out due releases, then post, look for, or update what can be claimed now. Returns the count."""
         now = self.herald.clock()
+        token, ids = await self._store(self._claim, now)
+        if not ids:
+            return 0
+        heartbeat = asyncio.create_task(self._renew(token))
+        try:
+            claimed = await self._store(self.leases.prepare, self.herald.renderer, ids)
+            semaphore = asyncio.Semaphore(self.concurrency)
+
+            async def one(row: Claimed) -> None:
+                async with semaphore:
+                    problem = row.problem
+                    if problem is None:
+                        try:
+                            await self._deliver(row, token)
+                        except Exception as error:  # one broken delivery (the store, a bug) never stops the rest
+                            log.exception("delivery %s failed", row.delivery.id)
+                            problem = repr(error)
+                    if problem is not None:
+                        await self._store(self.leases.broken, row.delivery.id, token, self.herald.clock(),
+                                          reason=problem, max_attempts=self.max_attempts)
+
+            await asyncio.gather(*(one(row) for row in claimed))
+        finally:
+            heartbeat.cancel()
+            await self._store(self.leases.hand_back, Delivery.lease_token == token)
+        return len(ids)
+
+    def _claim(self, now: datetime) -> tuple[str, list[int]]:
         with session_scope(self.herald.engine) as session:
             for release in releases.due_releases(session, now=now):
                 releases.fan_out(session, release)
-        self._hand_back((Delivery.state == DeliveryState.SENDING) & _free(now))  # a dead worker's rows
-        token, claimed = self._claim(now)
-        if not claimed:
-            return 0
-        semaphore = asyncio.Semaphore(self.concurrency)
+        self.leases.hand_back((Delivery.state == DeliveryState.SENDING) & free_at(now))  # a dead worker's rows
+        return self.leases.claim(now, sends=self.batch(), looks=LOOKS_PER_ROUND)
 
-        async def one(delivery_id: int, state: str) -> None:
-            async with semaphore:
-                try:
-                    await self._deliver(delivery_id, DeliveryState(state), token)
-                except Exception as error:  # one broken delivery (a template, the store) never stops the rest
-                    log.exception("delivery %s failed", delivery_id)
-                    self._broken(delivery_id, token, repr(error))
-
-        heartbeat = asyncio.create_task(self._renew(token))
-        try:
-            await asyncio.gather(*(one(d, s) for d, s in claimed))
-        finally:
-            heartbeat.cancel()
-            self._hand_back(Delivery.lease_token == token)
-        return len(claimed)
-
-    def _hand_back(self, held) -> None:
-        """Free the rows `held` selects: a claimed row is pending again, or uncertain if its post was sent."""
-        sending = held & (Delivery.state == DeliveryState.SENDING)
-        free = {"lease_until": None, "lease_token": None, "leased_by": None}
-        with session_scope(self.herald.engine) as session:
-            session.exec(update(Delivery).where(sending, col(Delivery.attempt_at).is_not(None))
-                         .values(state=DeliveryState.UNCERTAIN, **free))
-            session.exec(update(Delivery).where(sending, col(Delivery.attempt_at).is_(None))
-                         .values(state=DeliveryState.PENDING, **free))
-            session.exec(update(Delivery).where(held).values(**free))
-
-    def _claim(self, now: datetime) -> tuple[str, list[tuple[int, str]]]:
-        """Lease due deliveries under one token: pending, sent ones behind an edit, and a few uncertain ones.
-
-        The update repeats the select's conditions, so of two replicas claiming at once each row goes to one.
-        """
-        revision = select(Release.revision).where(Release.id == Delivery.release_id).scalar_subquery()
-        behind = (Delivery.state == DeliveryState.SENT) & (col(Delivery.shown_revision) < revision)
-        ready = _free(now) & (col(Delivery.next_attempt_at) <= now)
-        to_send = ready & ((Delivery.state == DeliveryState.PENDING) | behind)
-        to_look = ready & (Delivery.state == DeliveryState.UNCERTAIN)
-        token = uuid.uuid4().hex
-        with session_scope(self.herald.engine) as session:
-            session.exec(update(Delivery).where(  # rows a withdraw could not cancel while they were held
-                Delivery.state == DeliveryState.PENDING,
-                col(Delivery.release_id).in_(select(Release.id).where(col(Release.withdrawn))),
-            ).values(state=DeliveryState.CANCELLED, last_error="withdrawn before it was shown"))
-            ids = [*session.exec(select(Delivery.id).where(to_send).order_by(Delivery.id)
-                                 .limit(self.concurrency * 5)).all(),
-                   *session.exec(select(Delivery.id).where(to_look).order_by(Delivery.next_attempt_at)
-                                 .limit(LOOKS_PER_ROUND)).all()]
-            if not ids:
-                return token, []
-            session.exec(update(Delivery).where(col(Delivery.id).in_(ids), to_send | to_look).values(
-                lease_until=now + self.lease, lease_token=token, leased_by=self.instance,
-                attempts=Delivery.attempts + case((Delivery.state == DeliveryState.SENT, 0), else_=1),
-                state=case((Delivery.state == DeliveryState.PENDING, DeliveryState.SENDING), else_=Delivery.state),
-            ))
-            claimed = session.exec(select(Delivery.id, Delivery.state).where(Delivery.lease_token == token)).all()
-        return token, [(delivery_id, str(state)) for delivery_id, state in claimed]
+    def batch(self) -> int:
+        """As many as can be sent within one lease at the rate Slack takes now: the rest stays for other replicas."""
+        return max(self.concurrency, min(MAX_BATCH, int(self.pacer.rate * self.lease.total_seconds())))
 
     async def _renew(self, token: str) -> None:
-        """The heartbeat: while this round runs, its lease does not run out under it."""
         while True:
             await asyncio.sleep(self.lease.total_seconds() / 3)
             try:
-                with session_scope(self.herald.engine) as session:
-                    session.exec(update(Delivery).where(Delivery.lease_token == token)
-                                 .values(lease_until=self.herald.clock() + self.lease))
+                await self._store(self.leases.renew, token, self.herald.clock())
             except Exception:
                 log.exception("could not renew the outbox lease; its rows are fenced if another worker takes them")
 
-    def _broken(self, delivery_id: int, token: str, reason: str) -> None:
-        """Hand the row back (uncertain if it was posted) to be tried later, or given up after max_attempts."""
-        mine = (Delivery.id == delivery_id) & (Delivery.lease_token == token)
-        with session_scope(self.herald.engine) as session:
-            attempts = session.exec(select(Delivery.attempts).where(mine)).first()
-        if attempts is None:
-            return  # no longer ours
-        self._hand_back(mine)
-        gave_up = attempts >= self.max_attempts
-        with session_scope(self.herald.engine) as session:
-            session.exec(update(Delivery).where(Delivery.id == delivery_id).values(
-                last_error=reason[:500], next_attempt_at=self.herald.clock() + _backoff(attempts),
-                **({"state": DeliveryState.FAILED} if gave_up else {})))
-
-    async def _deliver(self, delivery_id: int, state: DeliveryState, token: str) -> None:
-        with session_scope(self.herald.engine) as session:
-            delivery = session.get_one(Delivery, delivery_id)
-            release = session.get_one(Release, delivery.release_id)
-            message = announcement(session, self.herald.renderer, release, channel_id=delivery.channel_id,
-                                   subscription_id=delivery.subscription_id)
+    async def _deliver(self, row: Claimed, token: str) -> None:
         if self.stopping:
             return  # handed back with the round's lease
-        if state == DeliveryState.SENT:
-            await self._update(delivery, release, message, token)
+        if row.delivery.state == DeliveryState.SENT:
+            await self._update(row, token)
             return
-        if state == DeliveryState.UNCERTAIN and not await self._look_first(delivery, release, token):
+        if row.delivery.state == DeliveryState.UNCERTAIN and not await self._look_first(row, token):
             return
-        await self._post(delivery, release, message, token)
+        await self._post(row, token)
 
-    async def _look_first(self, delivery: Delivery, release: Release, token: str) -> bool:
+    async def _look_first(self, row: Claimed, token: str) -> bool:
         """Whether to post: only when the channel shows no earlier post of this delivery."""
+        delivery = row.delivery
         try:
             async with self.lookups.slot(delivery.channel_id):
                 found = await self.messenger.find_posted(delivery.channel_id, event_type=METADATA_EVENT,
                                                          key="delivery_id", value=delivery.id, pages=RECONCILE_PAGES)
         except SlackRefused as refused:
-            await self._look_refused(delivery, release, token, refused)
+            await self._look_refused(row, token, refused)
             return False
         except SlackUncertain as error:
-            self._later(delivery, token, f"looking: {error}", self.settle)
+            await self._later(delivery, token, f"looking: {error}", self.settle)
             return False
         if found is not None:
-            self._move(delivery.id, token, state=DeliveryState.SENT, message_ts=found.ts, attempt_at=None,
-                       shown_revision=found.payload.get("revision", 0), last_error=None)
+            await self._move(delivery.id, token, state=DeliveryState.SENT, message_ts=found.ts, attempt_at=None,
+                             shown_revision=found.payload.get("revision", 0), last_error=None)
             return False
-        if release.withdrawn:
-            self._move(delivery.id, token, state=DeliveryState.CANCELLED, last_error="withdrawn before it was shown")
+        if row.release.withdrawn:
+            await self._move(delivery.id, token, state=DeliveryState.CANCELLED,
+                             last_error="withdrawn before it was shown")
             return False
-        return self._move(delivery.id, token, keep_lease=True, state=DeliveryState.SENDING, attempt_at=None)
+        return await self._move(delivery.id, token, keep_lease=True, state=DeliveryState.SENDING, attempt_at=None)
 
-    async def _post(self, delivery: Delivery, release: Release, message: dict, token: str) -> None:
+    async def _post(self, row: Claimed, token: str) -> None:
+        delivery, release = row.delivery, row.release
         metadata = {"event_type": METADATA_EVENT,
                     "event_payload": {"delivery_id": delivery.id, "release_id": release.id,
                                       "revision": release.revision}}
         started = self.herald.clock()
         try:
             async with self.pacer.slot(delivery.channel_id):
-                if self.stopping or not self._start_post(delivery.id, token, started):
+                if self.stopping or not await self._store(self.leases.start_post, delivery.id, token, started,
+                                                          self.settle):
                     return  # shutting down, withdrawn, or the lease went to another worker
-                ts = await self.messenger.post(delivery.channel_id, {**UNFURL_NOTHING, **message}, metadata=metadata)
+                ts = await self.messenger.post(delivery.channel_id, {**UNFURL_NOTHING, **row.message},
+                                               metadata=metadata)
         except SlackRefused as refused:
-            await self._post_refused(delivery, release, token, refused, started)
+            await self._post_refused(row, token, refused, started)
             return
         except SlackUncertain as error:
-            self._maybe_posted(delivery, token, f"connection: {error}", started)
+            await self._maybe_posted(delivery, token, f"connection: {error}", started)
             return
-        if not self._move(delivery.id, token, state=DeliveryState.SENT, message_ts=ts, attempt_at=None,
-                          shown_revision=release.revision, last_error=None):
+        if not await self._move(delivery.id, token, state=DeliveryState.SENT, message_ts=ts, attempt_at=None,
+                                shown_revision=release.revision, last_error=None):
             log.warning("announcement %s posted after its lease was taken over; the new holder finds it", delivery.id)
 
-    def _start_post(self, delivery_id: int, token: str, now: datetime) -> bool:
-        """The last fenced step before Slack: still ours, still not posted, its release not withdrawn.
-
-        Should this process die now, whoever takes the row over looks for the post once it has settled.
-        """
-        with session_scope(self.herald.engine) as session:
-            return bool(session.exec(update(Delivery).where(
-                Delivery.id == delivery_id, Delivery.lease_token == token, Delivery.state == DeliveryState.SENDING,
-                col(Delivery.attempt_at).is_(None),
-                col(Delivery.release_id).in_(select(Release.id).where(col(Release.withdrawn).is_(False))),
-            ).values(attempt_at=now, next_attempt_at=now + self.settle)).rowcount)
-
-    async def _update(self, delivery: Delivery, release: Release, message: dict, token: str) -> None:
+    async def _update(self, row: Claimed, token: str) -> None:
         """Bring a posted announcement up to the release's latest edit (or mark it withdrawn)."""
+        delivery = row.delivery
         try:
             async with self.pacer.slot(delivery.channel_id):
-                await self.messenger.update(delivery.channel_id, delivery.message_ts, message)
+                await self.messenger.update(delivery.channel_id, delivery.message_ts, row.message)
         except SlackRefused as refused:
             if refused.rate_limited or refused.server_error:
-                self._later(delivery, token, refused.reason, _retry_after(refused, delivery))
+                await self._later(delivery, token, refused.reason, _retry_after(refused, delivery))
                 return
             log.warning("announcement %s in %s cannot be updated: %s", delivery.id, delivery.channel_id,
                         refused.reason)
         except SlackUncertain as error:
-            self._later(delivery, token, f"connection: {error}", self.settle)
+            await self._later(delivery, token, f"connection: {error}", self.settle)
             return
-        self._move(delivery.id, token, shown_revision=release.revision)
+        await self._move(delivery.id, token, shown_revision=row.release.revision)
 
-    def _maybe_posted(self, delivery: Delivery, token: str, reason: str, started: datetime) -> None:
+    async def _maybe_posted(self, delivery: Delivery, token: str, reason: str, started: datetime) -> None:
         """A post with no answer, or a 5xx: looked for once it can no longer be on its way (and backing off)."""
-        look_at = max(started + self.settle, self.herald.clock() + _backoff(delivery.attempts))
-        self._move(delivery.id, token, state=DeliveryState.UNCERTAIN, last_error=reason[:500], next_attempt_at=look_at)
+        look_at = max(started + self.settle, self.herald.clock() + backoff(delivery.attempts))
+        await self._move(delivery.id, token, state=DeliveryState.UNCERTAIN, last_error=reason[:500],
+                         next_attempt_at=look_at)
 
-    async def _post_refused(self, delivery: Delivery, release: Release, token: str, refused: SlackRefused,
-                            started: datetime) -> None:
+    async def _post_refused(self, row: Claimed, token: str, refused: SlackRefused, started: datetime) -> None:
+        delivery = row.delivery
         if refused.channel_gone:
             await self._channel_gone(delivery, token, refused.reason)
         elif refused.rate_limited:  # nothing was posted, and a 429 is no failure: back after Retry-After
-            self._later(delivery, token, refused.reason, _retry_after(refused, delivery), state=DeliveryState.PENDING,
-                        attempts=max(0, delivery.attempts - 1))
+            await self._later(delivery, token, refused.reason, _retry_after(refused, delivery),
+                              state=DeliveryState.PENDING, attempts=max(0, delivery.attempts - 1))
         elif refused.server_error:  # Slack may have posted it anyway
-            self._maybe_posted(delivery, token, refused.reason, started)
+            await self._maybe_posted(delivery, token, refused.reason, started)
         elif delivery.attempts >= self.max_attempts:
-            await self._give_up(delivery, release, token, refused.reason)
+            await self._give_up(row, token, refused.reason)
         else:
-            self._later(delivery, token, refused.reason, _backoff(delivery.attempts), state=DeliveryState.PENDING)
+            await self._later(delivery, token, refused.reason, backoff(delivery.attempts), state=DeliveryState.PENDING)
 
-    async def _look_refused(self, delivery: Delivery, release: Release, token: str, refused: SlackRefused) -> None:
+    async def _look_refused(self, row: Claimed, token: str, refused: SlackRefused) -> None:
         """A look that failed proves nothing: the row stays uncertain, to be looked at again, never posted blind."""
+        delivery = row.delivery
         if refused.channel_gone:
             await self._channel_gone(delivery, token, refused.reason)
         elif refused.rate_limited or refused.server_error or delivery.attempts < self.max_attempts:
-            self._later(delivery, token, f"looking: {refused.reason}", _retry_after(refused, delivery),
-                        attempts=delivery.attempts - int(refused.rate_limited))
+            await self._later(delivery, token, f"looking: {refused.reason}", _retry_after(refused, delivery),
+                              attempts=delivery.attempts - int(refused.rate_limited))
         else:
-            await self._give_up(delivery, release, token, f"could not check whether it was posted: {refused.reason}")
+            await self._give_up(row, token, f"could not check whether it was posted: {refused.reason}")
 
     async def _channel_gone(self, delivery: Delivery, token: str, reason: str) -> None:
-        if not self._move(delivery.id, token, state=DeliveryState.FAILED, last_error=reason):
+        if not await self._move(delivery.id, token, state=DeliveryState.FAILED, last_error=reason):
             return
         if delivery.subscription_id is None:
             return
-        with session_scope(self.herald.engine) as session:
-            subscription = releases.deactivate(session, delivery.subscription_id)
+        subscription = await self._store(self._deactivate, delivery.subscription_id)
         if subscription:
             await self._tell(subscription.created_by, "releases/subscription_stopped.json.j2",
                              subscription=subscription, reason=reason)
 
-    async def _give_up(self, delivery: Delivery, release: Release, token: str, reason: str) -> None:
-        if not self._move(delivery.id, token, state=DeliveryState.FAILED, last_error=reason[:500]):
+    def _deactivate(self, subscription_id: int):
+        with session_scope(self.herald.engine) as session:
+            return releases.deactivate(session, subscription_id)
+
+    async def _give_up(self, row: Claimed, token: str, reason: str) -> None:
+        if not await self._move(row.delivery.id, token, state=DeliveryState.FAILED, last_error=reason[:500]):
             return
+        release = row.release
+        owner = release.created_by or (await self._store(self._who_to_ask, release.component)).user_id
+        await self._tell(owner, "releases/delivery_failed.json.j2", release=release,
+                         channel_id=row.delivery.channel_id, reason=reason)
+
+    def _who_to_ask(self, component: str):
         with session_scope(self.herald.engine) as session:
-            owner = release.created_by or who_to_ask(session, release.component).user_id
-        await self._tell(owner, "releases/delivery_failed.json.j2", release=release, channel_id=delivery.channel_id,
-                         reason=reason)
+            return who_to_ask(session, component)
 
-    def _later(self, delivery: Delivery, token: str, reason: str, wait: timedelta, **values) -> bool:
-        return self._move(delivery.id, token, last_error=reason[:500], next_attempt_at=self.herald.clock() + wait,
-                          **values)
+    async def _later(self, delivery: Delivery, token: str, reason: str, wait: timedelta, **values: Any) -> bool:
+        return await self._move(delivery.id, token, last_error=reason[:500],
+                                next_attempt_at=self.herald.clock() + wait, **values)
 
-    def _move(self, delivery_id: int, token: str, *, keep_lease: bool = False, **values) -> bool:
-        """One fenced transition: it happens only while this worker's lease on the row still holds."""
-        if values.get("state") in (DeliveryState.PENDING, DeliveryState.CANCELLED):
-            values.setdefault("attempt_at", None)
-        if values.get("state") == DeliveryState.SENT:  # an edit may follow at once
-            values.setdefault("next_attempt_at", self.herald.clock())
-        if not keep_lease:
-            values.update(lease_until=None, lease_token=None, leased_by=None)
-        with session_scope(self.herald.engine) as session:
-            return bool(session.exec(update(Delivery).where(Delivery.id == delivery_id, Delivery.lease_token == token)
-                                     .values(**values)).rowcount)
+    async def _move(self, delivery_id: int, token: str, **values: Any) -> bool:
+        return await self._store(self.leases.move, delivery_id, token, self.herald.clock(), **values)
 
-    async def _tell(self, user_id: str | None, template: str, **context) -> None:
+    async def _store(self, call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """The store is reached from a thread: the event loop answering Slack never waits on it."""
+        return await asyncio.to_thread(call, *args, **kwargs)
+
+    async def _tell(self, user_id: str | None, template: str, **context: Any) -> None:
         if not is_user_id(user_id):
             return  # a CLI user or a GitHub login, not someone Slack can reach
         try:
@@ -334,15 +284,7 @@ class DeliveryWorker:
             log.warning("could not tell %s about a delivery problem: %s", user_id, error)
 
 
-def _free(now: datetime):
-    return or_(col(Delivery.lease_until).is_(None), col(Delivery.lease_until) < now)
-
-
-def _backoff(attempts: int) -> timedelta:
-    return timedelta(seconds=min(300, 2 ** attempts))
-
-
 def _retry_after(refused: SlackRefused, delivery: Delivery) -> timedelta:
     if refused.retry_after is not None:
         return timedelta(seconds=refused.retry_after)
-    return timedelta(seconds=1) if refused.rate_limited else _backoff(delivery.attempts)
+    return timedelta(seconds=1) if refused.rate_limited else backoff(delivery.attempts)
