@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -33,6 +34,18 @@ LEASE = timedelta(seconds=60)  # longer than a post can be on its way (SETTLE): 
 LOOK_PAGES = 2
 
 
+@dataclass(frozen=True)
+class Claim:
+    """A period this replica holds, and what to post for it."""
+
+    digest: Digest
+    period: datetime
+    token: str
+    attempt_at: datetime | None  # set when taken over from a run whose post may have landed
+    late: bool  # past the grace period
+    message: Message | None  # None: nothing to say
+
+
 class DigestRunner:
     def __init__(self, herald: Herald, *, messenger: Messenger | None = None, grace: timedelta = GRACE,
                  lease: timedelta = LEASE, settle: timedelta = SETTLE) -> None:
@@ -44,7 +57,21 @@ class DigestRunner:
 
     async def run(self, digest_id: int, *, now: datetime | None = None, period: datetime | None = None) -> str:
         """Post the digest for its newest scheduled time (or `period`, when asked for one now), once."""
-        now = now or self.herald.clock()
+        claim = await asyncio.to_thread(self._claim, digest_id, now or self.herald.clock(), period)
+        if isinstance(claim, str):
+            return claim
+        if claim.attempt_at is not None:  # an earlier post may have landed: look before anything else
+            looked = await self._look(claim)
+            if looked is not None:
+                return looked
+        if claim.message is None or claim.late:
+            await self._move(claim.token, state=RunState.SKIPPED, lease_until=None)
+            return "empty" if claim.message is None else "too late"
+        return await self._post(claim, claim.message)
+
+    def _claim(self, digest_id: int, now: datetime, period: datetime | None) -> Claim | str:
+        """Claim the period (or take over a run whose lease ran out) and render it, in a thread: the digest's
+        queries and cron arithmetic never hold up the event loop. A string says why there is nothing to do."""
         with session_scope(self.herald.engine) as session:
             digest = session.get(Digest, digest_id)
             if digest is None:
@@ -65,72 +92,64 @@ class DigestRunner:
                          digest.channel_id, period.isoformat(), now - period)
                 return "too late"
             message = render(self.herald, session, digest, period=period)
-        if attempt_at is not None:  # an earlier post may have landed: look before anything else
-            looked = await self._look(digest, period, token, late=late)
-            if looked is not None:
-                return looked
-        if message is None or late:
-            self._move(token, state=RunState.SKIPPED, lease_until=None)
-            return "empty" if message is None else "too late"
-        return await self._post(digest, period, message, token)
+        return Claim(digest, period, token, attempt_at, late, message)
 
-    async def _post(self, digest: Digest, period: datetime, message: Message, token: str) -> str:
+    async def _post(self, claim: Claim, message: Message) -> str:
+        digest, token = claim.digest, claim.token
         started = self.herald.clock()
-        if not self._move(token, state=RunState.POSTING, attempt_at=started, lease_until=started + self.lease):
+        if not await self._move(token, state=RunState.POSTING, attempt_at=started, lease_until=started + self.lease):
             return "claimed"
-        metadata = {"event_type": METADATA_EVENT, "event_payload": {"run": _run_key(digest, period)}}
+        metadata = {"event_type": METADATA_EVENT, "event_payload": {"run": _run_key(digest, claim.period)}}
         try:
             ts = await self.messenger.post(digest.channel_id, {"unfurl_links": False, **message}, metadata=metadata)
         except SlackRefused as refused:
             if refused.server_error:
-                return self._uncertain(digest, token, refused, look_at=started + self.settle)
-            with session_scope(self.herald.engine) as session:
-                release_claim(session, token)
+                return await self._uncertain(claim, refused, look_at=started + self.settle)
+            await asyncio.to_thread(self._release, token)
             if refused.channel_gone:
                 return await self._stop(digest, refused.reason)
             log.warning("digest for %s not posted, will retry: %s", digest.channel_id, refused)
             return "failed"
         except SlackUncertain as error:
-            return self._uncertain(digest, token, error, look_at=started + self.settle)
-        self._move(token, state=RunState.POSTED, message_ts=ts, lease_until=None)
+            return await self._uncertain(claim, error, look_at=started + self.settle)
+        await self._move(token, state=RunState.POSTED, message_ts=ts, lease_until=None)
         return "posted"
 
-    async def _look(self, digest: Digest, period: datetime, token: str, *, late: bool) -> str | None:
+    async def _look(self, claim: Claim) -> str | None:
         """"posted" if the earlier post is in the channel, None to post; a look that fails proves nothing."""
         try:
-            found = await self.messenger.find_posted(digest.channel_id, event_type=METADATA_EVENT, key="run",
-                                                     value=_run_key(digest, period), pages=LOOK_PAGES)
+            found = await self.messenger.find_posted(claim.digest.channel_id, event_type=METADATA_EVENT, key="run",
+                                                     value=_run_key(claim.digest, claim.period), pages=LOOK_PAGES)
         except SlackRefused as refused:
             if refused.channel_gone:
-                self._move(token, state=RunState.SKIPPED, lease_until=None)
-                return await self._stop(digest, refused.reason)
-            return await self._look_failed(digest, period, token, refused.reason, late=late)
+                await self._move(claim.token, state=RunState.SKIPPED, lease_until=None)
+                return await self._stop(claim.digest, refused.reason)
+            return await self._look_failed(claim, refused.reason)
         except SlackUncertain as error:
-            return await self._look_failed(digest, period, token, str(error), late=late)
+            return await self._look_failed(claim, str(error))
         if found is None:
             return None
-        self._move(token, state=RunState.POSTED, message_ts=found.ts, lease_until=None)
+        await self._move(claim.token, state=RunState.POSTED, message_ts=found.ts, lease_until=None)
         return "posted"
 
-    async def _look_failed(self, digest: Digest, period: datetime, token: str, reason: str, *, late: bool) -> str:
+    async def _look_failed(self, claim: Claim, reason: str) -> str:
         """Look again later; past the grace period, stop and tell whoever set the digest up."""
-        if not late:
-            return self._uncertain(digest, token, reason, look_at=self.herald.clock() + self.settle)
-        self._move(token, state=RunState.SKIPPED, lease_until=None)
-        await self._tell(digest, stopped=False, reason=reason, period=period)
+        if not claim.late:
+            return await self._uncertain(claim, reason, look_at=self.herald.clock() + self.settle)
+        await self._move(claim.token, state=RunState.SKIPPED, lease_until=None)
+        await self._tell(claim.digest, stopped=False, reason=reason, period=claim.period)
         return "gave up"
 
-    def _uncertain(self, digest: Digest, token: str, error: object, *, look_at: datetime) -> str:
+    async def _uncertain(self, claim: Claim, error: object, *, look_at: datetime) -> str:
         """Maybe posted: leave the run open, to be looked for once a post still on its way has landed."""
-        log.warning("digest for %s may or may not have been posted; looking later: %s", digest.channel_id, error)
-        self._move(token, lease_until=look_at)
+        log.warning("digest for %s may or may not have been posted; looking later: %s", claim.digest.channel_id,
+                    error)
+        await self._move(claim.token, lease_until=look_at)
         return "uncertain"
 
     async def _stop(self, digest: Digest, reason: str) -> str:
         """The channel is gone or closed to Herald: the digest is turned off and its creator told."""
-        with session_scope(self.herald.engine) as session:
-            if (row := session.get(Digest, digest.id)) is not None:
-                session.delete(row)  # its runs go with it
+        await asyncio.to_thread(self._remove, digest.id)
         log.warning("turned off the digest of %s: %s", digest.channel_id, reason)
         await self._tell(digest, stopped=True, reason=reason, period=None)
         return "stopped"
@@ -145,9 +164,21 @@ class DigestRunner:
         except (SlackRefused, SlackUncertain) as error:
             log.warning("could not tell %s about their digest: %s", digest.created_by, error)
 
-    def _move(self, token: str, **values) -> bool:
+    async def _move(self, token: str, **values) -> bool:
+        return await asyncio.to_thread(self._moved, token, values)
+
+    def _moved(self, token: str, values: dict) -> bool:
         with session_scope(self.herald.engine) as session:
             return move(session, token, **values)
+
+    def _release(self, token: str) -> None:
+        with session_scope(self.herald.engine) as session:
+            release_claim(session, token)
+
+    def _remove(self, digest_id: int) -> None:
+        with session_scope(self.herald.engine) as session:
+            if (row := session.get(Digest, digest_id)) is not None:
+                session.delete(row)  # its runs go with it
 
     async def catch_up(self, *, now: datetime | None = None) -> None:
         """Post, once, any digest whose newest period nobody claimed (after downtime, or a refused post),
