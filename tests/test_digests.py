@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlmodel import Session, select
@@ -19,8 +19,6 @@ from bot.releases.models import Release
 from bot.runtime.app import make_herald
 from bot.runtime.cli import main
 from tests.support.factories import add_launch, add_team
-
-UTC = timezone.utc
 
 
 def at(*parts: int) -> datetime:
@@ -62,6 +60,7 @@ async def test_setting_a_digest_says_when_the_next_one_comes(sender, engine):
     ("digest weekly funday 09:00", "Say which day"),
     ('digest cron "*/5 * * * *"', "at most once an hour"),
     ('digest cron "0 9 * *"', "is not a cron expression"),
+    ('digest cron "0 0 30 2 *"', "“0 0 30 2 *” never comes: no day in the next year matches it"),
     ("digest daily 09:00 colour:blue", "I don't understand “colour:blue”"),
     ("digest daily 09:00 stage:shipping", "“shipping” is not a stage"),
     ("digest fortnightly", "“fortnightly” is not a schedule"),
@@ -91,6 +90,18 @@ async def test_weekly_digest_across_fall_back_in_new_york(sender, herald, launch
     assert await runner.run(digest_id, now=at(2026, 10, 26, 13, 0)) == "posted"  # 09:00 EDT
     assert await runner.run(digest_id, now=at(2026, 11, 2, 13, 30)) == "claimed"  # 08:30 EST: not yet
     assert await runner.run(digest_id, now=at(2026, 11, 2, 14, 0)) == "posted"  # 09:00 EST
+
+
+async def test_a_digest_in_the_hour_that_comes_twice_when_clocks_go_back_is_posted_once(sender, herald, slack,
+                                                                                          launches):
+    await sender.command("digest daily 02:30 Europe/Berlin always", channel="C0LAUNCHES")
+    runner = DigestRunner(herald)
+    digest_id = only_digest(herald).id
+    # 02:30 CEST is 00:30 UTC; an hour later it is 02:30 again, CET, and APScheduler wakes Herald again
+    posted = [await runner.run(digest_id, now=moment) for moment in (at(2026, 10, 25, 0, 30), at(2026, 10, 25, 1, 30))]
+    await runner.catch_up(now=at(2026, 10, 25, 3, 0))  # walking the week back ends, past the repeated hour
+    assert posted == ["posted", "claimed"]
+    assert len(slack.messages["C0LAUNCHES"]) == 1
 
 
 async def test_after_downtime_a_missed_digest_is_posted_once_within_the_grace_period(sender, herald, slack, launches):
@@ -169,15 +180,38 @@ async def test_a_scheduler_job_lives_exactly_as_long_as_its_digest(sender, heral
     await jobs.start()  # as `herald serve` does: changes made in this process are followed at once
     try:
         await sender.command("digest daily 09:00 UTC", channel="C0LAUNCHES")
+        await herald.background.drain()  # the jobs follow right after the answer, off the listener's path
         digest_id = only_digest(herald).id
         assert jobs.job_ids() == {f"digest:{digest_id}:0 9 * * *:UTC"}
         await sender.command("digest weekly fri 17:00 UTC", channel="C0LAUNCHES")
+        await herald.background.drain()
         assert jobs.job_ids() == {f"digest:{digest_id}:0 17 * * fri:UTC"}
         await sender.command("digest off", channel="C0LAUNCHES")
+        await herald.background.drain()
         assert jobs.job_ids() == set()
     finally:
         jobs.stop()
     assert await DigestRunner(herald).run(digest_id) == "gone"  # a job that fires late posts nothing
+
+
+async def test_a_monthly_cron_is_not_called_daily(sender):
+    answer = await sender.command('digest cron "0 9 1 * *" UTC', channel="C0LAUNCHES")
+    assert "on cron `0 9 1 * *` (UTC); the next one comes Tue 01 Dec 2026 09:00 UTC" in answer.text
+
+
+async def test_a_never_coming_schedule_stored_before_it_was_refused_gets_no_job_and_harms_no_digest(
+        sender, herald, slack, launches, engine):
+    with Session(engine) as session:  # straight into the table, as rows written before the refusal are
+        session.add(Digest(channel_id="C0GENERAL", cron="0 0 30 2 *", timezone="UTC", created_by="U0ANN"))
+        session.commit()
+    await sender.command("digest daily 09:00 UTC", channel="C0LAUNCHES")
+    jobs = DigestScheduler(herald, DigestRunner(herald))
+    await jobs.sync()
+    assert {job_id.split(":")[2] for job_id in jobs.job_ids()} == {"0 9 * * *"}
+    await DigestRunner(herald).catch_up(now=at(2026, 11, 25, 14, 0))
+    assert len(slack.messages["C0LAUNCHES"]) == 1 and slack.messages.get("C0GENERAL", []) == []
+    preview = await sender.command("digest preview", channel="C0GENERAL")
+    assert "Launch digest" in preview.text and "On cron `0 0 30 2 *` (UTC)" in preview.text
 
 
 def only_digest(herald) -> Digest:

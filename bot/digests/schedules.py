@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.triggers.cron import CronTrigger
@@ -16,6 +16,10 @@ DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 TIME = re.compile(r"(\d{1,2}):(\d{2})")
 LOOK_BACK = timedelta(days=8)  # longer than the longest gap a weekly schedule leaves
 MIN_GAP = timedelta(minutes=59)
+# A digest must come within a year (366 days: a yearly date in a leap year). Every search for a fire
+# time stops there: unbounded, APScheduler walks to the year 9999 for a date that never comes (Feb 30),
+# about 0.1 s of CPU on the event loop each time.
+HORIZON = timedelta(days=366)
 
 
 @dataclass(frozen=True)
@@ -23,27 +27,41 @@ class Schedule:
     cron: str
     timezone: str
 
-    def trigger(self) -> CronTrigger:
-        return CronTrigger.from_crontab(self.cron, timezone=ZoneInfo(self.timezone))
+    def trigger(self, *, until: datetime | None = None) -> CronTrigger:
+        """APScheduler's trigger; `until` ends it, so that a search for a time past it stops there."""
+        minute, hour, day, month, day_of_week = self.cron.split()
+        return CronTrigger(minute=minute, hour=hour, day=day, month=month, day_of_week=day_of_week,
+                           timezone=ZoneInfo(self.timezone), end_date=until)
 
     def last_fire(self, now: datetime) -> datetime | None:
-        """The newest scheduled time at or before `now`, within the last week."""
-        trigger = self.trigger()
-        fire, previous = trigger.get_next_fire_time(None, now - LOOK_BACK), None
-        while fire is not None and fire <= now:
-            previous, fire = fire, trigger.get_next_fire_time(fire, fire + timedelta(seconds=1))
-        return previous
+        """The newest scheduled time at or before `now`, within the last week.
+
+        When clocks go back, a time in the repeated hour comes twice (APScheduler fires at both); it is
+        one period, the first, so the digest is not posted twice.
+        """
+        trigger = self.trigger(until=now)
+        # Nearest window first: an hourly schedule's newest time is then one or two steps away, not 192.
+        for back in (timedelta(hours=1), timedelta(days=1), LOOK_BACK):
+            fire, previous = trigger.get_next_fire_time(None, now - back), None
+            while fire is not None:
+                # One second on in UTC: on the wall clock, a second after the repeated 02:30 is the first
+                # 02:30:01 again, and APScheduler would answer the same time for ever.
+                previous, fire = fire, trigger.get_next_fire_time(fire, fire.astimezone(UTC) + timedelta(seconds=1))
+            if previous is not None:
+                return previous.replace(fold=0)
+        return None
 
     def previous_fire(self, period: datetime) -> datetime:
         """The scheduled time before `period`: where the digest for `period` starts counting."""
-        return self.last_fire(period - timedelta(seconds=1)) or period - LOOK_BACK
+        return self.last_fire(period.astimezone(UTC) - timedelta(seconds=1)) or period - LOOK_BACK
 
-    def next_fire(self, now: datetime) -> datetime:
-        return self.trigger().get_next_fire_time(None, now)
+    def next_fire(self, now: datetime) -> datetime | None:
+        """The next scheduled time after `now`, or None when there is none within a year."""
+        return self.trigger(until=now + HORIZON).get_next_fire_time(None, now)
 
     def describe(self) -> str:
-        minute, hour, _dom, _month, dow = self.cron.split()
-        if minute.isdigit() and hour.isdigit():
+        minute, hour, day, month, dow = self.cron.split()
+        if minute.isdigit() and hour.isdigit() and day == month == "*":
             at = f"{int(hour):02}:{int(minute):02} {self.timezone}"
             if dow == "*":
                 return f"Daily at {at}"
@@ -58,8 +76,9 @@ def schedule_of(digest: Digest) -> Schedule:
     return Schedule(digest.cron, digest.timezone)
 
 
-def parse_schedule(words: list[str], *, default_timezone: str) -> tuple[Schedule, list[str]]:
-    """A schedule from the start of `words`; returns it and the words after it (filters, options)."""
+def parse_schedule(words: list[str], *, default_timezone: str, now: datetime) -> tuple[Schedule, list[str]]:
+    """A schedule from the start of `words` that comes within a year of `now`; returns it and the words after it
+    (filters, options)."""
     if not words:
         raise InvalidInput("Say when: `daily 09:00`, `weekly mon 09:00`, `weekdays 09:00` or `cron \"0 9 * * 1-5\"`.")
     kind, rest = words[0].lower(), words[1:]
@@ -77,6 +96,9 @@ def parse_schedule(words: list[str], *, default_timezone: str) -> tuple[Schedule
         raise InvalidInput(f"“{words[0]}” is not a schedule. Use daily, weekdays, weekly or cron.")
     timezone, rest = _timezone(rest, default_timezone)
     schedule = Schedule(cron, timezone)
+    if schedule.next_fire(now) is None:
+        raise InvalidInput(f"“{cron}” never comes: no day in the next year matches it (30 February?). "
+                           "Use days that exist, like `\"0 9 1 * *\"` for 09:00 on the 1st.")
     _check_gap(schedule)
     return schedule, rest
 
@@ -123,9 +145,8 @@ def _timezone(words: list[str], default: str) -> tuple[str, list[str]]:
 
 
 def _check_gap(schedule: Schedule) -> None:
-    trigger = schedule.trigger()
-    start = datetime(2026, 1, 5, tzinfo=ZoneInfo(schedule.timezone))
-    first = trigger.get_next_fire_time(None, start)
-    second = trigger.get_next_fire_time(first, first + timedelta(seconds=1)) if first else None
+    start = datetime(2026, 1, 5, tzinfo=ZoneInfo(schedule.timezone))  # a Monday, 00:00
+    first = schedule.next_fire(start)
+    second = schedule.next_fire(first.astimezone(UTC) + timedelta(seconds=1)) if first else None
     if first and second and second - first < MIN_GAP:
         raise InvalidInput("A digest can come at most once an hour.")

@@ -67,7 +67,7 @@ def digest_for(session: Session, channel_id: str) -> Digest:
 
 def set_up(herald: Herald, *, where: str, personal: bool, words: list[str], actor_id: str) -> Digest:
     """`daily 09:00 [zone] [filters] [always]` and the like, for a channel or a person."""
-    schedule, rest = parse_schedule(words, default_timezone=herald.settings.timezone)
+    schedule, rest = parse_schedule(words, default_timezone=herald.settings.timezone, now=herald.clock())
     filters, always = parse_options(rest)
     with session_scope(herald.engine) as session:
         digest = set_digest(session, channel_id=where, personal=personal, schedule=schedule, filters=filters,
