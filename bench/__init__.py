@@ -1,6 +1,6 @@
 """Benchmarks of Herald, each a script run from the repository root: `.venv/bin/python bench/NAME.py --help`.
 
-Scripts: ack_latency, digests, fanout, ownership. They put the repository root on sys.path, import the
+Scripts: ack_latency, ack_under_load, digests, fanout, ownership. They put the repository root on sys.path, import the
 tests' helpers from tests.support (so a figure is measured on a Herald made as the tests make it), and
 share the modules beside them:
 

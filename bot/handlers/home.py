@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from slack_bolt.async_app import AsyncApp
 
 from bot.core.block_ids import ActionId, BlockId, ViewId
@@ -41,8 +43,9 @@ async def submit_update_form(ack, body: dict, view: dict, herald: Herald) -> Non
     values = view["state"]["values"]
     user_id = body["user"]["id"]
     try:
-        change = launches.update_from_form(
-            herald, launch_id=int(view["private_metadata"]), actor_id=user_id,
+        # Off the loop: a launch going live is a release, fanned out to every subscribed channel.
+        change = await asyncio.to_thread(
+            launches.update_from_form, herald, launch_id=int(view["private_metadata"]), actor_id=user_id,
             stage=values[BlockId.STAGE][ActionId.INPUT]["selected_option"]["value"],
             risk=values[BlockId.RISK][ActionId.INPUT]["selected_option"]["value"],
             reason=(values.get(BlockId.REASON, {}).get(ActionId.INPUT, {}).get("value") or "").strip())

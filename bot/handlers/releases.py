@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+import asyncio
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel
@@ -57,7 +58,8 @@ async def submit_release_form(ack, body: dict, view: dict, herald: Herald) -> No
     form = ReleaseForm.model_validate_json(view["private_metadata"])
     try:
         data = _release_input(form, view["state"]["values"], user_id=body["user"]["id"], now=herald.clock())
-        release_id = releases.record(herald, data)
+        # Off the loop: the fan-out writes a row per subscribed channel (500 channels: 0.1-0.25 s).
+        release_id = await asyncio.to_thread(releases.record, herald, data)
     except HeraldError as error:
         await ack(response_action="errors", errors={_field_of(error): str(error)})
         return
@@ -116,7 +118,7 @@ def _release_input(form: ReleaseForm, values: dict[str, Any], *, user_id: str, n
         stamp = value(BlockId.AT).get("selected_date_time")
         if not stamp:
             raise InvalidInput("Pick when to announce it.", field="when")
-        announce_at = datetime.fromtimestamp(stamp, tz=timezone.utc)
+        announce_at = datetime.fromtimestamp(stamp, tz=UTC)
         if announce_at <= now:
             raise InvalidInput("Pick a time in the future, or choose “Announce now”.", field="when")
     tags = [t.strip() for t in (value(BlockId.TAGS).get("value") or "").split(",") if t.strip()]
