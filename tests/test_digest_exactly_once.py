@@ -50,7 +50,8 @@ async def test_a_post_answered_after_the_client_gave_up_is_found_not_posted_agai
     await runner_for(herald, slack).catch_up()  # too early to look: the post may still be on its way
     assert not slack.calls_to("conversations.history")
 
-    await asyncio.sleep(0.5)
+    while not digests(slack, "C0LAUNCHES"):  # Slack carries the post out after all
+        await asyncio.sleep(0.02)
     slack.slow("chat.postMessage", 0)
     clock.now += SETTLE + timedelta(seconds=1)
     await runner_for(herald, slack).catch_up()
@@ -74,7 +75,8 @@ async def test_a_replica_killed_mid_post_loses_nothing(herald, slack, clock):
     slack.slow("chat.postMessage", 0.3, even_if_abandoned=False)  # the post dies with its process
     clock.now = DUE
     posting = asyncio.create_task(runner_for(herald, slack).run(digest_id))
-    await asyncio.sleep(0.1)
+    while not slack.received:
+        await asyncio.sleep(0.01)
     posting.cancel()  # as good as SIGKILL for this post: nothing more runs in it
     await asyncio.sleep(0.4)
     assert digests(slack, "C0LAUNCHES") == [] and run_states(herald) == ["posting"]

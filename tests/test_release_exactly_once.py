@@ -46,6 +46,12 @@ def states(herald: Herald) -> Counter[str]:
         return Counter(str(d.state) for d in session.exec(select(Delivery)).all())
 
 
+async def until(condition) -> None:
+    """Wait for the fake Slack to carry out what it was still doing, as long as that takes."""
+    while not condition():
+        await asyncio.sleep(0.02)
+
+
 def copies(slack: FakeSlack, channels: list[str]) -> dict[str, int]:
     return {channel: len(announcements(slack, channel)) for channel in channels}
 
@@ -85,7 +91,7 @@ async def test_a_post_that_outlives_the_client_timeout_is_looked_for_only_after_
     await drain(worker_for(herald, slack))  # too early to look: nothing is claimed
     assert not slack.calls_to("conversations.history")
 
-    await asyncio.sleep(0.6)  # the posts land
+    await until(lambda: all(copies(slack, channels).values()))  # the posts land
     slack.slow("chat.postMessage", 0)
     clock.now += SETTLE
     await drain(worker_for(herald, slack))
@@ -217,7 +223,7 @@ async def test_rows_handed_back_mid_post_are_looked_for_only_once_their_posts_ha
 
     await drain(worker_for(as_instance(herald, "next", clock=clock), slack))  # at once: too early to look
     assert not slack.calls_to("conversations.history")
-    await asyncio.sleep(0.5)  # Slack carries the posts out
+    await until(lambda: all(copies(slack, channels).values()))  # Slack carries the posts out
     clock.now += SETTLE
     await drain(worker_for(herald, slack))
     assert copies(slack, channels) == {c: 1 for c in channels}
