@@ -6,6 +6,7 @@ No Slack here: the delivery worker sends what this module puts in the outbox.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -258,6 +259,10 @@ def _display_name(session: Session, key: str, typed: str) -> str:
 
 
 def validate(data: ReleaseInput) -> None:
+    for name in ("component", "version", "title", "link", "notes"):
+        value = getattr(data, name) or ""
+        if any(unicodedata.category(c) == "Cc" and (name != "notes" or c not in "\n\r\t") for c in value):
+            raise InvalidInput(f"The {name} contains control characters; take them out and try again.", field=name)
     if not slugify(data.component) or len(data.component) > 100:
         raise InvalidInput("A release needs the component or launch it belongs to (at most 100 characters).",
                            field="component")

@@ -17,6 +17,8 @@ SLACK_PATH = "/slack/events"
 def make_web_app(app: AsyncApp, herald: Herald, *, with_services: bool = False) -> web.Application:
     """The HTTP app; with services, this process also sends the release outbox and posts digests."""
     async def slack_events(request: web.Request) -> web.Response:
+        if not request.headers.get("X-Slack-Request-Timestamp", "0").isdigit():
+            return web.json_response({"ok": False, "error": "invalid request"}, status=401)  # Bolt would raise
         bolt_response = await app.async_dispatch(await to_bolt_request(request))
         return await to_aiohttp_response(bolt_response)
 

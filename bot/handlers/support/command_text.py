@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -15,6 +16,7 @@ SHARE_FLAG = "--share"
 def split_words(text: str) -> tuple[list[str], bool]:
     """Words of the command and whether `--share` was among them; quotes group words ("Q4 launch")."""
     text = text.replace("\u201c", '"').replace("\u201d", '"')
+    text = "".join(c if unicodedata.category(c) != "Cc" else " " for c in text)  # NUL and the like: never stored
     words = [quoted or bare for quoted, bare in re.findall(r'"([^"]*)"|(\S+)', text) if quoted or bare]
     return [word for word in words if word != SHARE_FLAG], SHARE_FLAG in words
 

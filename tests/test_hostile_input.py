@@ -1,0 +1,134 @@
+"""No input gets a 5xx: malformed webhooks are 400s naming the field (401 for bad credentials of any shape),
+control characters are refused or stripped alike on SQLite and PostgreSQL, and a fuzzer finds nothing more."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlmodel import Session, select
+
+from bot.launches.models import Launch
+from bot.releases.models import Release
+from tests.support.slack_requests import slash_command_body
+from tests.test_release_surfaces import CI_TOKEN, GITHUB_SECRET, ci
+
+FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@pytest.fixture
+def settings_env(settings_env):
+    return settings_env | {"GITHUB_WEBHOOK_SECRET": GITHUB_SECRET, "HERALD_WEBHOOK_TOKEN": CI_TOKEN}
+
+
+def releases_in(engine) -> list[Release]:
+    with Session(engine) as session:
+        return list(session.exec(select(Release)).all())
+
+
+async def raw_post(sender, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, str]:
+    async with sender.session.post(sender.base_url + path, data=body, headers=headers) as response:
+        return response.status, await response.text()
+
+
+@pytest.mark.parametrize("header", ["X-Hub-Signature-256", "Authorization"])
+async def test_credentials_of_any_shape_are_a_401(sender, engine, header):
+    path = "/webhooks/github" if header.startswith("X-Hub") else "/webhooks/release"
+    body = json.dumps({"component": "billing", "version": "1.0.0"}).encode()
+    status, text = await raw_post(sender, path, body, {header: "sha256=ü€ bad".encode().decode("latin-1"),
+                                                       "X-GitHub-Event": "release"})
+    assert status == 401, text
+    assert releases_in(engine) == []
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"component": "billing", "version": "1", "title": 5}, "title: must be a string, not int"),
+        ({"component": "billing", "version": "1", "title": ["a"]}, "title: must be a string, not list"),
+        ({"component": ["billing"], "version": "1"}, "component: must be a string"),
+        ({"component": "billing", "version": "1", "prerelease": "false"},
+         'prerelease: must be true or false, not "false"'),
+        ({"component": "billing", "version": "1\u0000"}, "version: contains control characters"),
+        ({"component": "bill\u0000ing", "version": "1"}, "component: contains control characters"),
+        ({"component": "billing", "version": "1", "notes": "ok\u0000"}, "notes: contains control characters"),
+        ({"component": "billing", "version": "1", "id": "x" * 201}, "id: can be at most 150 characters"),
+        ({"component": "billing", "version": "1", "id": True}, "id: must be a string or a whole number"),
+        ({"component": "billing", "version": "1", "announce_at": "tomorrow"}, "announce_at: “tomorrow” is not an ISO"),
+        ({"component": "billing", "version": "1", "action": 3}, "action: must be a string"),
+    ],
+)
+async def test_a_malformed_ci_body_is_a_400_naming_the_field(sender, engine, body, message):
+    status, answer = await ci(sender, body)
+    assert (status, answer["ok"]) == (400, False) and message in answer["message"], answer
+    assert releases_in(engine) == []
+
+
+async def test_a_real_boolean_and_a_numeric_id_are_taken(sender, engine):
+    status, _ = await ci(sender, {"component": "billing", "version": "1", "prerelease": False, "id": 881})
+    assert status == 201
+    [release] = releases_in(engine)
+    assert (release.prerelease, release.external_id) == (False, "ci:881")
+
+
+async def test_a_signed_github_body_of_the_wrong_shape_is_a_400_or_ignored(sender, engine):
+    for payload in ({"release": "nope"}, {"release": {"tag_name": 5}, "repository": {"name": "billing"}},
+                    [1, 2], {"release": {"tag_name": "v1", "id": {"x": 1}}, "repository": {"name": "x"}}):
+        body = json.dumps(payload).encode()
+        signature = "sha256=" + hmac.new(GITHUB_SECRET.encode(), body, hashlib.sha256).hexdigest()
+        status, text = await raw_post(sender, "/webhooks/github", body, {
+            "X-Hub-Signature-256": signature, "X-GitHub-Event": "release", "Content-Type": "application/json"})
+        assert status in (202, 400), text
+    assert releases_in(engine) == []
+
+
+async def test_a_non_numeric_slack_timestamp_is_refused_not_a_5xx(sender):
+    body = slash_command_body("status", response_url=sender.slack.response_url("t"))
+    status, _ = await raw_post(sender, "/slack/events", body.encode(), {
+        "Content-Type": "application/x-www-form-urlencoded", "X-Slack-Request-Timestamp": "soon",
+        "X-Slack-Signature": "v0=" + "0" * 64})
+    assert status == 401
+
+
+async def test_a_nul_byte_in_a_slash_command_is_never_stored(sender, engine):
+    answer = await sender.command("new Null\u0000Launch target 2027-01-10")
+    assert answer.status == 200
+    with Session(engine) as session:
+        names = session.exec(select(Launch.name)).all()
+    assert all("\u0000" not in name for name in names)
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=40),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3),
+    max_leaves=8,
+)
+CI_BODIES = st.fixed_dictionaries(
+    {"component": st.one_of(st.text(max_size=30), JSON_VALUES),
+     "version": st.one_of(st.text(max_size=20), JSON_VALUES)},
+    optional={field: JSON_VALUES for field in ("title", "notes", "link", "tags", "prerelease", "announce_at", "id",
+                                               "action")},
+)
+
+
+@FUZZ
+@given(body=CI_BODIES)
+async def test_fuzzed_ci_bodies_get_a_clear_answer_below_500_and_nothing_half_stored(sender, engine, body):
+    status, answer = await ci(sender, body)
+    assert status < 500, (body, answer)
+    assert isinstance(answer["message"], str) and answer["message"]
+    if status >= 400:
+        assert all(r.version != body.get("version") or r.component_name != body.get("component")
+                   for r in releases_in(engine))
+
+
+@FUZZ
+@given(text=st.text(max_size=60))
+async def test_fuzzed_slash_command_text_gets_a_clear_answer_below_500(sender, text):
+    answer = await sender.command(text)
+    assert answer.status < 500, (text, answer.body)
+    assert answer.text and "something went wrong" not in answer.text.lower(), (text, answer.text)
