@@ -224,3 +224,14 @@ async def test_a_lost_answer_in_a_channel_herald_has_not_joined_is_reconciled_af
     await drain(new_worker(herald))
     assert len(announcements(slack, "C0OUTSIDE")) == 1
     assert [c.args["channel"] for c in slack.calls_to("conversations.join")] == ["C0OUTSIDE"]
+
+
+async def test_a_link_whose_text_hides_where_it_goes_is_shown_with_its_host(herald, slack, worker):
+    subscribe_channels(herald, slack, ["C0LINKS"])
+    release(herald, notes="Log in again: [totally-legit](https://evil.example/login). Docs: "
+                          "[https://docs.example.com](https://docs.example.com)")
+    await drain(worker)
+    [message] = announcements(slack, "C0LINKS")
+    [notes] = [b["text"] for b in message["blocks"] if b["type"] == "markdown"]
+    assert notes == ("Log in again: [totally-legit](https://evil.example/login) (evil.example). Docs: "
+                     "[https://docs.example.com](https://docs.example.com)")

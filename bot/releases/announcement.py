@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from sqlmodel import Session, select
 
@@ -13,6 +15,7 @@ from bot.releases.models import Release, Subscription
 from bot.releases.recording import Target
 
 MARKDOWN_BLOCK = 12_000
+MARKDOWN_LINK = re.compile(r"(?<!!)\[([^\]\n]*)\]\(\s*<?([a-zA-Z][a-zA-Z0-9+.-]*:[^\s)>]*)>?(?:\s+\"[^\"]*\")?\s*\)")
 
 
 @dataclass(frozen=True)
@@ -30,7 +33,7 @@ def announcement(session: Session, renderer: Renderer, release: Release, *, chan
     return renderer.message(
         "releases/announcement.json.j2",
         release=release,
-        notes=notes_chunks(release.notes),
+        notes=notes_chunks(links_disclosed(release.notes)),
         ask=ask or who_to_ask(session, release.component),
         channel_id=channel_id,
         because=Target(subscription.target).label if subscription else None,
@@ -50,6 +53,19 @@ def who_to_ask(session: Session, key: str) -> WhoToAsk:
         return WhoToAsk(row[0], row[1] or row[2])
     launch = session.exec(select(Launch.owner_id, Launch.channel_id).where(Launch.key == key)).first()
     return WhoToAsk(*launch) if launch else WhoToAsk(None, None)
+
+
+def links_disclosed(notes: str) -> str:
+    """Release notes are Markdown by design, so a link's text can hide where it goes; each link whose text is
+    not its own address gets its host beside it: `[totally-legit](https://evil.example/login) (evil.example)`."""
+    def disclosed(found: re.Match[str]) -> str:
+        text, url = found.group(1), found.group(2)
+        host = urlsplit(url).hostname or url
+        if text.strip() in (url, host) or text.strip().rstrip("/") == url.rstrip("/"):
+            return found.group(0)
+        return f"{found.group(0)} ({host})"
+
+    return MARKDOWN_LINK.sub(disclosed, notes)
 
 
 def notes_chunks(notes: str) -> list[str]:
