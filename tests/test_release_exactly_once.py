@@ -19,6 +19,7 @@ from bot.core.messaging import SETTLE
 from bot.core.settings import Settings
 from bot.releases.models import Delivery, Release
 from bot.releases.outbox import DeliveryWorker
+from bot.releases.pacing import Pace
 from bot.releases.recording import withdraw_release
 from bot.runtime.app import make_herald
 from bot.slack.messenger import Messenger
@@ -267,3 +268,16 @@ async def test_one_delivery_that_cannot_be_rendered_does_not_stop_the_others(her
     with Session(herald.engine) as session:
         bad = session.exec(select(Delivery).where(Delivery.channel_id == "C0BAD")).one()
     assert (bad.state, bad.attempts) == ("failed", 5) and "no_such_value" in bad.last_error
+    [dm] = [c for c in slack.calls_to("chat.postMessage") if c.args["channel"] == "U0ANN"]  # who recorded it
+    assert "gave up announcing" in str(dm.args["blocks"])
+
+
+async def test_a_backlog_in_one_channel_does_not_hold_up_the_others(herald, slack, clock):
+    subscribe_channels(herald, slack, ["C0BUSY"])
+    for version in range(6):
+        release(herald, version=f"1.{version}.0")
+    subscribe_channels(herald, slack, ["C0QUIET"], spec="search")
+    release(herald, component="search", version="2.0.0")
+    worker = DeliveryWorker(herald, worker_for(herald, slack).messenger, pace=Pace(per_channel=1.0, per_second=50))
+    await worker.run_once()  # one round: the busy channel's first two, and the quiet one's
+    assert copies(slack, ["C0BUSY", "C0QUIET"]) == {"C0BUSY": 2, "C0QUIET": 1}

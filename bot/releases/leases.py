@@ -22,6 +22,7 @@ from bot.releases.models import Delivery, DeliveryState, Release, Subscription
 
 log = logging.getLogger(__name__)
 
+PER_CHANNEL = 2  # rows of one channel claimed in one round
 FREE: dict[str, Any] = {"lease_until": None, "lease_token": None, "leased_by": None}
 
 
@@ -58,7 +59,8 @@ class Leases:
                 Delivery.state == DeliveryState.PENDING,
                 col(Delivery.release_id).in_(select(Release.id).where(col(Release.withdrawn))),
             ).values(state=DeliveryState.CANCELLED, last_error="withdrawn before it was shown"))
-            ids = [*session.exec(select(Delivery.id).where(to_send).order_by(Delivery.id).limit(sends)).all(),
+            ids = [*_spread(session.exec(select(Delivery.id, Delivery.channel_id).where(to_send)
+                                         .order_by(Delivery.id).limit(sends * 2)).all(), sends),
                    *session.exec(select(Delivery.id).where(to_look).order_by(Delivery.next_attempt_at)
                                  .limit(looks)).all()]
             if not ids:
@@ -135,18 +137,28 @@ class Leases:
                          .values(state=DeliveryState.PENDING, **FREE))
             session.exec(update(Delivery).where(held).values(**FREE))
 
-    def broken(self, delivery_id: int, token: str, now: datetime, *, reason: str, max_attempts: int) -> None:
-        """Hand a row whose handling raised back (uncertain if it was posted) to be tried later, or give it up."""
+    def broken(self, delivery_id: int, token: str, now: datetime, *, reason: str) -> None:
+        """Hand a row whose handling raised back (uncertain if it was posted), to be tried again after a back-off."""
         mine = (Delivery.id == delivery_id) & (Delivery.lease_token == token)
         with session_scope(self.engine) as session:
             attempts = session.exec(select(Delivery.attempts).where(mine)).first()
-        if attempts is None:
-            return  # no longer ours
+            if attempts is None:
+                return  # no longer ours
+            session.exec(update(Delivery).where(mine).values(last_error=reason[:500],
+                                                              next_attempt_at=now + backoff(attempts)))
         self.hand_back(mine)
-        with session_scope(self.engine) as session:
-            session.exec(update(Delivery).where(Delivery.id == delivery_id).values(
-                last_error=reason[:500], next_attempt_at=now + backoff(attempts),
-                **({"state": DeliveryState.FAILED} if attempts >= max_attempts else {})))
+
+
+def _spread(rows: list[tuple[int, str]], limit: int) -> list[int]:
+    """At most PER_CHANNEL of one channel's rows in a round: a channel posts once a second, and a round lasts
+    until its last row is done, so a backlog in one channel must not hold up every other channel."""
+    taken: dict[str, int] = {}
+    ids = []
+    for delivery_id, channel_id in rows:
+        if taken.get(channel_id, 0) < PER_CHANNEL:
+            taken[channel_id] = taken.get(channel_id, 0) + 1
+            ids.append(delivery_id)
+    return ids[:limit]
 
 
 def free_at(now: datetime) -> ColumnElement[bool]:

@@ -105,9 +105,11 @@ class DeliveryWorker:
                         except Exception as error:  # one broken delivery (the store, a bug) never stops the rest
                             log.exception("delivery %s failed", row.delivery.id)
                             problem = repr(error)
-                    if problem is not None:
+                    if problem is not None and row.delivery.attempts >= self.max_attempts:
+                        await self._give_up(row, token, problem)
+                    elif problem is not None:
                         await self._store(self.leases.broken, row.delivery.id, token, self.herald.clock(),
-                                          reason=problem, max_attempts=self.max_attempts)
+                                          reason=problem)
 
             await asyncio.gather(*(one(row) for row in claimed))
         finally:
@@ -173,6 +175,8 @@ class DeliveryWorker:
                     "event_payload": {"delivery_id": delivery.id, "release_id": release.id,
                                       "revision": release.revision}}
         started = self.herald.clock()
+        if self.stopping:
+            return  # handed back with the round's lease
         try:
             async with self.pacer.slot(delivery.channel_id):
                 if self.stopping or not await self._store(self.leases.start_post, delivery.id, token, started,
