@@ -152,8 +152,9 @@ async def test_a_release_is_found_again_by_its_id_even_withdrawn_and_by_version_
     now = herald.clock()
     with session_scope(engine) as session:
         by_id = record_release(session, ci_release("ci:build-881"), now=now)
-        by_version = record_release(session, ci_release(None), now=now)
+        assert record_release(session, ci_release(None), now=now).id == by_id.id  # the same version, live: an edit
         withdraw_release(session, by_id)
+        by_version = record_release(session, ci_release(None), now=now)  # re-released after the withdrawal
         withdraw_release(session, by_version)
     with session_scope(engine) as session:  # a stale publish of a deleted release must not announce it again
         assert record_release(session, ci_release("ci:build-881"), now=now).id == by_id.id

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import load_dotenv
 
+from bot.core.roles import Roles
 from bot.core.slack_ids import is_user_id
 
 SLACK_API_URL_DEFAULT = "https://slack.com/api/"
@@ -29,10 +30,15 @@ class Settings:
     port: int = 3000
     timezone: str = "UTC"
     admins: frozenset[str] = field(default_factory=frozenset)
+    announcers: frozenset[str] = field(default_factory=frozenset)
     templates_override: Path | None = None
     github_webhook_secret: str | None = None
     webhook_token: str | None = None
     instance_id: str = "herald"  # names this process's leases, so that its next start takes them back at once
+
+    @property
+    def roles(self) -> Roles:
+        return Roles(self.admins, self.announcers)
 
     @property
     def zone(self) -> ZoneInfo:
@@ -63,7 +69,8 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         database_url=_database_url(env.get("DATABASE_URL", "sqlite:///herald.db")),
         port=_port(env.get("PORT", "3000")),
         timezone=_timezone(env.get("HERALD_TIMEZONE", "UTC")),
-        admins=_admins(env.get("HERALD_ADMINS", "")),
+        admins=_user_ids("HERALD_ADMINS", env.get("HERALD_ADMINS", "")),
+        announcers=_user_ids("HERALD_ANNOUNCERS", env.get("HERALD_ANNOUNCERS", "")),
         templates_override=_templates_dir(env.get("HERALD_TEMPLATES_DIR")),
         github_webhook_secret=env.get("GITHUB_WEBHOOK_SECRET"),
         webhook_token=env.get("HERALD_WEBHOOK_TOKEN"),
@@ -118,14 +125,14 @@ def _timezone(value: str) -> str:
     return value
 
 
-def _admins(value: str) -> frozenset[str]:
-    admins = frozenset(part.strip() for part in value.replace(";", ",").split(",") if part.strip())
-    bad = sorted(a for a in admins if not is_user_id(a))
+def _user_ids(name: str, value: str) -> frozenset[str]:
+    ids = frozenset(part.strip() for part in value.replace(";", ",").split(",") if part.strip())
+    bad = sorted(a for a in ids if not is_user_id(a))
     if bad:
         raise SettingsError(
-            f"HERALD_ADMINS is invalid: expected comma-separated Slack user IDs like U012AB3CD, got {bad[0]!r}."
+            f"{name} is invalid: expected comma-separated Slack user IDs like U012AB3CD, got {bad[0]!r}."
         )
-    return admins
+    return ids
 
 
 def _templates_dir(value: str | None) -> Path | None:

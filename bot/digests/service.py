@@ -8,6 +8,7 @@ from bot.core.db import session_scope
 from bot.core.errors import InvalidInput
 from bot.core.herald import Herald
 from bot.core.matching import slugify
+from bot.core.roles import Roles
 from bot.core.render import Message
 from bot.digests.models import Digest, DigestRun
 from bot.digests.runner import render
@@ -38,11 +39,14 @@ def parse_options(words: list[str]) -> tuple[dict[str, str], bool]:
 
 def set_digest(
     session: Session, *, channel_id: str, personal: bool, schedule: Schedule, filters: dict[str, str],
-    always: bool, actor_id: str,
+    always: bool, actor_id: str, roles: Roles = Roles(),
 ) -> Digest:
-    """One digest per channel (or person): setting it again replaces the schedule."""
-    digest = session.exec(select(Digest).where(Digest.channel_id == channel_id)).first() or Digest(
-        channel_id=channel_id, cron=schedule.cron, timezone=schedule.timezone, created_by=actor_id)
+    """One digest per channel (or person): setting it again replaces the schedule, if it is yours to change."""
+    digest = session.exec(select(Digest).where(Digest.channel_id == channel_id)).first()
+    if digest is not None:
+        roles.check_setter_or_admin(digest.created_by, actor_id, "this digest")
+    digest = digest or Digest(channel_id=channel_id, cron=schedule.cron, timezone=schedule.timezone,
+                              created_by=actor_id)
     digest.personal, digest.cron, digest.timezone = personal, schedule.cron, schedule.timezone
     digest.filters, digest.always = filters, always
     session.add(digest)
@@ -50,10 +54,11 @@ def set_digest(
     return digest
 
 
-def remove_digest(session: Session, *, channel_id: str) -> None:
+def remove_digest(session: Session, *, channel_id: str, actor_id: str, roles: Roles) -> None:
     digest = session.exec(select(Digest).where(Digest.channel_id == channel_id)).first()
     if digest is None:
         raise InvalidInput("There is no digest here to turn off.")
+    roles.check_setter_or_admin(digest.created_by, actor_id, "this digest")
     session.exec(delete(DigestRun).where(DigestRun.digest_id == digest.id))
     session.delete(digest)
 
@@ -71,14 +76,14 @@ def set_up(herald: Herald, *, where: str, personal: bool, words: list[str], acto
     filters, always = parse_options(rest)
     with session_scope(herald.engine) as session:
         digest = set_digest(session, channel_id=where, personal=personal, schedule=schedule, filters=filters,
-                            always=always, actor_id=actor_id)
+                            always=always, actor_id=actor_id, roles=herald.settings.roles)
     digests_changed(herald.engine)
     return digest
 
 
-def turn_off(herald: Herald, *, where: str) -> None:
+def turn_off(herald: Herald, *, where: str, actor_id: str) -> None:
     with session_scope(herald.engine) as session:
-        remove_digest(session, channel_id=where)
+        remove_digest(session, channel_id=where, actor_id=actor_id, roles=herald.settings.roles)
     digests_changed(herald.engine)
 
 

@@ -211,6 +211,12 @@ def _check_may_change(session: Session, component: Component, actor_id: str, adm
     """With no admins configured everyone may; otherwise admins and the entry's current owners."""
     if not admins or actor_id in admins:
         return
+    if actor_id not in component_owners(session, component):
+        raise NotAllowed(f"Only the owners of “{component.name}” or a Herald admin can change it.")
+
+
+def component_owners(session: Session, component: Component) -> set[str]:
+    """The Slack users who own an entry: its primary and backup contacts and its team's members."""
     owners = {c.slack_user_id for c in session.exec(
         select(Contact).where(col(Contact.id).in_([component.primary_contact_id, component.backup_contact_id]))
     ).all()}
@@ -219,8 +225,7 @@ def _check_may_change(session: Session, component: Component, actor_id: str, adm
             select(Contact.slack_user_id).join(TeamMember, col(TeamMember.contact_id) == Contact.id)
             .where(TeamMember.team_id == component.team_id)
         ).all())
-    if actor_id not in owners:
-        raise NotAllowed(f"Only the owners of “{component.name}” or a Herald admin can change it.")
+    return {owner for owner in owners if owner}
 
 
 def _apply(session: Session, component: Component, field_name: str, value: str) -> tuple[str | None, str | None]:

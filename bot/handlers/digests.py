@@ -21,7 +21,7 @@ def digest(herald: Herald, call: Invocation) -> Reply:
     where = call.user_id if personal else call.channel_id
     action = words[0].lower() if words else ""
     if action == "off":
-        digests.turn_off(herald, where=where)
+        digests.turn_off(herald, where=where, actor_id=call.user_id)
         return Reply(notice(herald.renderer, "Your digest is off." if personal else "This channel's digest is off."))
     if action == "preview":
         return Reply(digests.preview(herald, where=where))

@@ -39,7 +39,9 @@ def open_release_form(herald: Herald, call: Invocation) -> Reply:
     if len(call.words) < 2:
         raise InvalidInput("Use `/launch release <launch or component> <version>`, like `/launch release billing 1.4.0`.")
     form = ReleaseForm(component=text_of(call.words[:-1]), version=text_of(call.words[-1:]), channel_id=call.channel_id)
-    validate(ReleaseInput(component=form.component, version=form.version, source="slack"))
+    data = ReleaseInput(component=form.component, version=form.version, source="slack", created_by=call.user_id)
+    validate(data)
+    releases.check_may_record(herald, data)
     view = _form_view(herald, form, preview=None)
     return Reply(None, after=lambda: herald.slack.views_open(trigger_id=call.trigger_id, view=view))
 
@@ -86,7 +88,7 @@ def subscribe(herald: Herald, call: Invocation) -> Reply:
 
 def unsubscribe(herald: Herald, call: Invocation) -> Reply:
     words, _ = _subscription_words(call)
-    target = releases.unsubscribe(herald, channel_id=call.channel_id, spec=" ".join(words))
+    target = releases.unsubscribe(herald, channel_id=call.channel_id, spec=" ".join(words), actor_id=call.user_id)
     return Reply(notice(herald.renderer, f"This channel no longer gets {target.label}."))
 
 

@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 
 from bot.core.errors import InvalidInput
 from bot.core.matching import slugify
+from bot.core.roles import Roles
 from bot.directory.models import Component
 from bot.launches.models import Launch
 from bot.releases.models import Delivery, DeliveryState, Release, Subscription
@@ -186,10 +187,14 @@ def due_releases(session: Session, *, now: datetime) -> list[Release]:
     ).all())
 
 
-def subscribe(session: Session, *, channel_id: str, spec: str, prereleases: bool, actor_id: str) -> Subscription:
+def subscribe(session: Session, *, channel_id: str, spec: str, prereleases: bool, actor_id: str,
+              roles: Roles = Roles()) -> Subscription:
+    """A new subscription is anyone's to make; changing one that is on belongs to whoever set it up."""
     target = parse_target(spec)
     subscription = session.exec(select(Subscription).where(
         Subscription.channel_id == channel_id, Subscription.target == target.value)).first()
+    if subscription is not None and subscription.active and subscription.prereleases != prereleases:
+        roles.check_setter_or_admin(subscription.created_by, actor_id, f"this channel's {target.label}")
     if subscription is None:
         subscription = Subscription(channel_id=channel_id, target=target.value, created_by=actor_id)
     subscription.active, subscription.prereleases = True, prereleases
@@ -198,12 +203,13 @@ def subscribe(session: Session, *, channel_id: str, spec: str, prereleases: bool
     return subscription
 
 
-def unsubscribe(session: Session, *, channel_id: str, spec: str) -> Target:
+def unsubscribe(session: Session, *, channel_id: str, spec: str, actor_id: str, roles: Roles = Roles()) -> Target:
     target = parse_target(spec)
     subscription = session.exec(select(Subscription).where(
         Subscription.channel_id == channel_id, Subscription.target == target.value, col(Subscription.active))).first()
     if subscription is None:
         raise InvalidInput(f"This channel is not subscribed to {target.label}. `/launch subscriptions` lists what it gets.")
+    roles.check_setter_or_admin(subscription.created_by, actor_id, f"this channel's {target.label}")
     subscription.active = False
     session.add(subscription)
     return target
@@ -238,9 +244,15 @@ def parse_target(spec: str) -> Target:
 
 
 def find_release(session: Session, data: ReleaseInput) -> Release | None:
-    """The release `data` describes again: the one with its id, even withdrawn, else its live component+version."""
-    return session.exec(select(Release).where(Release.release_key == release_key(data),
-                                              text(f"({Release.HOLDS_ITS_KEY})"))).first()
+    """The release `data` describes again: the one with its id, even withdrawn, else its live component+version,
+    whichever surface recorded it (a version CI published and someone then opens in Slack is the same release)."""
+    found = session.exec(select(Release).where(Release.release_key == release_key(data),
+                                               text(f"({Release.HOLDS_ITS_KEY})"))).first()
+    if found is None and not data.external_id:
+        found = session.exec(select(Release).where(
+            Release.component == slugify(data.component), Release.version == data.version.strip(),
+            col(Release.withdrawn).is_(False)).order_by(Release.id)).first()
+    return found
 
 
 def release_key(data: ReleaseInput) -> str:

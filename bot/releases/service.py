@@ -6,10 +6,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from sqlmodel import Session
+
 from bot.core.db import session_scope
 from bot.core.herald import Herald
 from bot.core.render import Message
-from bot.releases import recording
+from bot.core.matching import slugify
+from bot.core.roles import Roles
+from bot.releases import permissions, recording
 from bot.releases.announcement import announcement
 from bot.releases.models import Release
 from bot.releases.recording import ReleaseInput, Target
@@ -34,9 +38,25 @@ def preview(herald: Herald, data: ReleaseInput, *, channel_id: str) -> Message:
         return announcement(session, herald.renderer, release, channel_id=channel_id)
 
 
+def check_may_record(herald: Herald, data: ReleaseInput) -> None:
+    """Before the form opens: a person who may not announce (or edit) this release is told so, not given a form."""
+    with session_scope(herald.engine) as session:
+        _check_may_record(session, data, herald.settings.roles)
+
+
 def record(herald: Herald, data: ReleaseInput) -> int:
     with session_scope(herald.engine) as session:
+        _check_may_record(session, data, herald.settings.roles)
         return recording.record_release(session, data, now=herald.clock()).id
+
+
+def _check_may_record(session: Session, data: ReleaseInput, roles: Roles) -> None:
+    existing = recording.find_release(session, data)
+    actor_id = data.created_by or ""
+    if existing is not None:  # recording it again edits it
+        permissions.check_may_edit(session, existing, actor_id, roles)
+    else:
+        permissions.check_may_announce(session, slugify(data.component), data.component.strip(), actor_id, roles)
 
 
 def recorded(herald: Herald, release_id: int) -> Recorded:
@@ -86,13 +106,14 @@ def apply_webhook(herald: Herald, action: str, data: ReleaseInput) -> Applied:
 def subscribe(herald: Herald, *, channel_id: str, spec: str, prereleases: bool, actor_id: str) -> Target:
     with session_scope(herald.engine) as session:
         subscription = recording.subscribe(session, channel_id=channel_id, spec=spec, prereleases=prereleases,
-                                           actor_id=actor_id)
+                                           actor_id=actor_id, roles=herald.settings.roles)
         return Target(subscription.target)
 
 
-def unsubscribe(herald: Herald, *, channel_id: str, spec: str) -> Target:
+def unsubscribe(herald: Herald, *, channel_id: str, spec: str, actor_id: str) -> Target:
     with session_scope(herald.engine) as session:
-        return recording.unsubscribe(session, channel_id=channel_id, spec=spec)
+        return recording.unsubscribe(session, channel_id=channel_id, spec=spec, actor_id=actor_id,
+                                     roles=herald.settings.roles)
 
 
 def subscriptions(herald: Herald, *, channel_id: str) -> list[tuple[Target, bool]]:
