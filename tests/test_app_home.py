@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlmodel import Session, select
 
 from bot.core.block_ids import ActionId, BlockId, ViewId
@@ -59,3 +60,20 @@ async def test_updating_a_launch_from_home_changes_stage_and_risk(sender, engine
     assert (await submit("beta", "blocked", "legal review")).status == 200
     with Session(engine) as session:
         assert session.exec(select(Launch.stage, Launch.risk, Launch.risk_reason)).one() == ("beta", "blocked", "legal review")
+
+
+class TestWithAdmins:
+    @pytest.fixture
+    def settings_env(self, settings_env):
+        return settings_env | {"HERALD_ADMINS": "U0ADMIN"}
+
+    async def test_a_forwarded_update_button_says_why_instead_of_offering_a_form(self, sender, engine, slack):
+        with Session(engine) as session:
+            launch = add_launch(session, "Perm Probe", owner="U0ANN")
+        await sender.action({"type": "button", "action_id": ActionId.UPDATE_LAUNCH, "value": str(launch.id)},
+                            user="U0EVE")
+        await sender.settle()
+        [opened] = slack.calls_to("views.open")
+        view = opened.args["view"]
+        assert "callback_id" not in view or view["callback_id"] != ViewId.UPDATE_LAUNCH
+        assert "Only the launch's owner, its creator or a Herald admin can change “Perm Probe”." in str(view["blocks"])

@@ -34,8 +34,13 @@ async def publish_home(herald: Herald, user_id: str) -> None:
 
 async def open_update_form(ack, action: dict, body: dict, herald: Herald) -> None:
     await ack()
-    launch = launches.for_update_form(herald, int(action["value"]))
-    view = herald.renderer.view("launches/update_form.json.j2", launch=launch, stages=list(Stage), risks=list(Risk))
+    try:
+        launch = launches.for_update_form(herald, int(action["value"]), actor_id=body["user"]["id"])
+    except HeraldError as error:  # a forwarded or stale button: say why instead of offering a form
+        view = herald.renderer.view("common/notice_view.json.j2", title="Update a launch", text=str(error))
+    else:
+        view = herald.renderer.view("launches/update_form.json.j2", launch=launch, stages=list(Stage),
+                                    risks=list(Risk))
     await herald.slack.views_open(trigger_id=body["trigger_id"], view=view)
 
 

@@ -85,7 +85,7 @@ def change_field(
     today: date,
     now: datetime,
 ) -> Change:
-    _check_allowed(launch, actor_id, admins)
+    check_allowed(launch, actor_id, admins)
     setter = SETTERS.get(field_name.lower())
     if setter is None:
         raise InvalidInput(f"I can't set “{field_name}”. Fields you can set: {', '.join(SETTABLE_FIELDS)}.")
@@ -121,7 +121,7 @@ def check_item(
     admins: Collection[str],
     now: datetime,
 ) -> Change:
-    _check_allowed(launch, actor_id, admins)
+    check_allowed(launch, actor_id, admins)
     items = session.exec(
         select(ChecklistItem).where(ChecklistItem.launch_id == launch.id).order_by(ChecklistItem.position)
     ).all()
@@ -145,7 +145,7 @@ def check_item(
 def add_item(
     session: Session, *, launch: Launch, label: str, actor_id: str, admins: Collection[str], now: datetime
 ) -> Change:
-    _check_allowed(launch, actor_id, admins)
+    check_allowed(launch, actor_id, admins)
     label = " ".join(label.split())
     if not label:
         raise InvalidInput("Say what the checklist item is: `/launch add-item <launch> <item>`.")
@@ -165,7 +165,7 @@ def set_thread(session: Session, *, launch_id: int, thread_ts: str) -> None:
     session.add(launch)
 
 
-def _check_allowed(launch: Launch, actor_id: str, admins: Collection[str]) -> None:
+def check_allowed(launch: Launch, actor_id: str, admins: Collection[str]) -> None:
     """With no admins configured everyone may change launches; otherwise admins, owner and creator."""
     if not admins or actor_id in admins or actor_id in (launch.owner_id, launch.created_by):
         return

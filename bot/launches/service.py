@@ -73,9 +73,12 @@ def add_item(herald: Herald, *, words: list[str], actor_id: str) -> Change:
             admins=herald.settings.admins, now=herald.clock()))
 
 
-def for_update_form(herald: Herald, launch_id: int) -> Launch:
+def for_update_form(herald: Herald, launch_id: int, *, actor_id: str) -> Launch:
+    """The launch the App Home's Update button names, if this person may change it: no form is offered otherwise."""
     with session_scope(herald.engine) as session:
-        return read.launch_by_id(session, launch_id)
+        launch = read.launch_by_id(session, launch_id)
+        changes.check_allowed(launch, actor_id, herald.settings.admins)
+        return launch
 
 
 def update_from_form(herald: Herald, *, launch_id: int, stage: str, risk: str, reason: str, actor_id: str) -> Change:
