@@ -14,6 +14,7 @@ from bot.releases import service as releases
 from bot.releases.models import Release, Subscription
 from bot.releases.recording import ReleaseInput
 from tests.support.factories import add_launch
+from tests.test_release_delivery import announcements, drain, new_worker
 from tests.test_release_surfaces import CI_TOKEN, ci
 
 NOBODY = "U0EVE"
@@ -105,3 +106,21 @@ async def test_an_admin_opening_a_ci_release_in_slack_edits_it_rather_than_annou
     with pytest.raises(NotAllowed):
         releases.record(herald, ReleaseInput(component="billing", version="2.0.0", source="slack", title="URGENT",
                                              created_by=NOBODY))
+
+
+async def test_every_edit_and_withdrawal_is_in_the_release_s_history(sender, herald, slack, engine):
+    await sender.command("subscribe releases billing", channel="C0LAUNCHES", user=ADMIN)
+    await ci(sender, {"component": "billing", "version": "2.0.0", "id": "build-1", "title": "Faster"})
+    releases.record(herald, ReleaseInput(component="billing", version="2.0.0", source="slack", title="Faster invoices",
+                                         created_by=ADMIN))
+    await drain(new_worker(herald))
+    [announcement] = announcements(slack, "C0LAUNCHES")
+    assert f"Edited by <@{ADMIN}>." in str(announcement["blocks"])
+    await ci(sender, {"component": "billing", "version": "2.0.0", "id": "build-1", "action": "withdraw"})
+
+    answer = await sender.command("release history billing 2.0.0", user=NOBODY)
+    assert "History of billing 2.0.0" in answer.text
+    lines = answer.text
+    assert "webhook — recorded" in lines
+    assert f"<@{ADMIN}> — title: Faster → Faster invoices" in lines
+    assert "webhook — withdrawn: no → yes" in lines

@@ -61,6 +61,7 @@ class Renderer:
         )
         self.env.filters.update(
             mention=mention,
+            actor=actor,
             channel=channel_link,
             link=link,
             day=format_day,
@@ -165,6 +166,11 @@ def as_typed(value: Any) -> Markup:
 def embedded_blocks(blocks: list[dict[str, Any]]) -> Markup:
     """Blocks rendered elsewhere, placed inside this message's `blocks` list as they are."""
     return Markup(",".join(json.dumps(block, ensure_ascii=False) for block in blocks))
+
+
+def actor(who: str | None) -> Markup | str:
+    """Who did something: a Slack user as a mention, else as named (a GitHub login, `cli`, `webhook`)."""
+    return mention(who) if is_user_id(who) else (who or "someone")
 
 
 def mention(user_id: str | None) -> Markup | str:

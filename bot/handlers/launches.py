@@ -142,7 +142,7 @@ SUBCOMMANDS: dict[str, Callable[[Herald, Invocation], Reply | Awaitable[Reply]]]
     "check": check,
     "uncheck": uncheck,
     "add-item": add_item,
-    "release": releases_ui.open_release_form,
+    "release": releases_ui.release,
     "subscribe": releases_ui.subscribe,
     "unsubscribe": releases_ui.unsubscribe,
     "subscriptions": releases_ui.subscriptions,

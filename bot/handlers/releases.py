@@ -6,19 +6,21 @@ import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
+from markupsafe import Markup
 from pydantic import BaseModel
 from slack_bolt.async_app import AsyncApp
 
 from bot.core.block_ids import ActionId, BlockId, ViewId
 from bot.core.errors import HeraldError, InvalidInput
 from bot.core.herald import Herald
-from bot.core.render import Message
+from bot.core.render import Message, actor
 from bot.handlers.support.command_text import Invocation, Reply, text_of
 from bot.handlers.support.replies import notice
 from bot.releases import service as releases
 from bot.releases.recording import ReleaseInput, validate
 
 PRERELEASES_FLAG = "--prereleases"
+HISTORY = "history"
 
 
 class ReleaseForm(BaseModel):
@@ -33,6 +35,32 @@ class ReleaseForm(BaseModel):
 def register(app: AsyncApp) -> None:
     app.view(ViewId.RELEASE_FORM)(submit_release_form)
     app.action(ActionId.PREVIEW_RELEASE)(preview_release_form)
+
+
+def release(herald: Herald, call: Invocation) -> Reply:
+    """`/launch release <name> <version>` opens the form; `/launch release history <name> <version>` shows the trail."""
+    if len(call.words) >= 3 and call.words[0].lower() == HISTORY:
+        return release_history(herald, call)
+    return open_release_form(herald, call)
+
+
+def release_history(herald: Herald, call: Invocation) -> Reply:
+    found = releases.history(herald, component=text_of(call.words[1:-1]), version=text_of(call.words[-1:]))
+    when = herald.renderer.format_when
+    rows = [(Markup("{} · {}").format(when(found.release.created_at), actor(found.release.created_by
+                                                                           or found.release.source)), "recorded")]
+    rows += [(Markup("{} · {}").format(when(change.at), actor(change.actor)),
+              f"{change.field}: {_short(change.old_value)} → {_short(change.new_value)}") for change in found.changes]
+    return Reply(herald.renderer.message(
+        "common/list.json.j2", title=f"History of {found.release.component_name} {found.release.version}",
+        rows=rows, person=None, empty=""))
+
+
+def _short(value: str | None) -> str:
+    if value is None or value == "":
+        return "(none)"
+    flat = " ".join(value.split())
+    return flat if len(flat) <= 80 else flat[:79] + "…"
 
 
 def open_release_form(herald: Herald, call: Invocation) -> Reply:

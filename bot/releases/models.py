@@ -66,6 +66,21 @@ class Release(SQLModel, table=True):
     release_key: str = Field(max_length=240, sa_column_kwargs={"default": lambda context: Release.key_for(**{
         name: context.get_current_parameters().get(name) for name in ("source", "external_id", "component", "version")
     })})
+    edited_by: str | None = Field(default=None, max_length=100)  # who last changed what it says
+
+
+class ReleaseChange(SQLModel, table=True):
+    """The release's history, append-only: each edit or withdrawal, field by field, with who and when."""
+
+    __tablename__ = "release_change"
+
+    id: int | None = Field(default=None, primary_key=True)
+    release_id: int = Field(foreign_key="release.id", index=True, ondelete="CASCADE")
+    at: datetime = Field(default_factory=utcnow)
+    actor: str | None = Field(default=None, max_length=100)  # a Slack user ID, a GitHub login, or the surface
+    field: str = Field(max_length=20)
+    old_value: str | None = Field(default=None, sa_type=Text)
+    new_value: str | None = Field(default=None, sa_type=Text)
 
 
 class Subscription(SQLModel, table=True):

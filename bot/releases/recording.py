@@ -16,9 +16,11 @@ from sqlmodel import Session, col, select
 
 from bot.core.errors import InvalidInput
 from bot.core.matching import slugify
+from bot.core.models import utcnow
 from bot.core.roles import Roles
 from bot.directory.models import Component
 from bot.launches.models import Launch
+from bot.releases.history import record_change
 from bot.releases.models import Delivery, DeliveryState, Release, Subscription
 
 ALL = "all"
@@ -93,7 +95,7 @@ def record_release_once(session: Session, data: ReleaseInput, *, now: datetime) 
                 fan_out(session, release)
             return release, True
         # Another replica stored it a moment ago; read it (and, were it withdrawn since, try again).
-    return edit_release(session, existing, data), False
+    return edit_release(session, existing, data, now=now), False
 
 
 def _insert_unless_held(session: Session, values: dict[str, object]) -> Release | None:
@@ -112,28 +114,34 @@ def announce_launch(session: Session, launch: Launch, *, now: datetime) -> Relea
     ), now=now)
 
 
-def edit_release(session: Session, release: Release, data: ReleaseInput) -> Release:
-    """Change what a release says; posted announcements are brought up to date by the worker."""
+def edit_release(session: Session, release: Release, data: ReleaseInput, *, now: datetime) -> Release:
+    """Change what a release says, each change in its history; posted announcements are brought up to date
+    by the worker and say who edited them."""
     validate(data)
+    actor = actor_of(data)
     changed = False
     for name, value in (("title", data.title), ("notes", data.notes), ("link", data.link),
                         ("prerelease", data.prerelease)):
         if getattr(release, name) != value:
+            record_change(session, release, actor=actor, at=now, field=name, old=getattr(release, name), new=value)
             setattr(release, name, value)
             changed = True
     if changed:
         release.revision += 1
+        release.edited_by = actor
         session.add(release)
     return release
 
 
-def withdraw_release(session: Session, release: Release) -> Release:
+def withdraw_release(session: Session, release: Release, *, actor: str | None = None,
+                     now: datetime | None = None) -> Release:
     """Mark a release withdrawn: announcements not yet shown are cancelled, shown ones are marked withdrawn.
 
     A post already on its way (or one whose outcome is uncertain) cannot be taken back here: the worker
     finds it in its channel and turns it into the withdrawn notice, or cancels it if it never landed.
     """
     if not release.withdrawn:
+        record_change(session, release, actor=actor, at=now or utcnow(), field="withdrawn", old=False, new=True)
         release.withdrawn = True
         release.revision += 1
         session.add(release)
@@ -259,6 +267,11 @@ def release_key(data: ReleaseInput) -> str:
     """The key the release `data` describes is stored under (see Release)."""
     return Release.key_for(source=data.source, external_id=data.external_id or None,
                            component=slugify(data.component), version=data.version.strip())
+
+
+def actor_of(data: ReleaseInput) -> str:
+    """Who changed a release: the Slack user, the GitHub login, or the surface (cli, webhook) when nobody is named."""
+    return data.created_by or data.source
 
 
 def _display_name(session: Session, key: str, typed: str) -> str:

@@ -6,16 +6,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from bot.core.db import session_scope
+from bot.core.errors import InvalidInput
 from bot.core.herald import Herald
-from bot.core.render import Message
 from bot.core.matching import slugify
+from bot.core.render import Message
 from bot.core.roles import Roles
 from bot.releases import permissions, recording
 from bot.releases.announcement import announcement
-from bot.releases.models import Release
+from bot.releases.history import changes_of
+from bot.releases.models import Release, ReleaseChange
 from bot.releases.recording import ReleaseInput, Target
 
 
@@ -66,6 +68,25 @@ def recorded(herald: Herald, release_id: int) -> Recorded:
                         len(recording.channels_for(session, release)))
 
 
+@dataclass(frozen=True)
+class History:
+    release: Release
+    changes: list[ReleaseChange]
+
+
+def history(herald: Herald, *, component: str, version: str) -> History:
+    """A release's whole trail: recorded, then every edit and withdrawal in order."""
+    with session_scope(herald.engine) as session:
+        release = recording.find_release(session, ReleaseInput(component=component, version=version, source="slack"))
+        if release is None:
+            release = session.exec(select(Release).where(Release.component == slugify(component),
+                                                          Release.version == version.strip())
+                                   .order_by(col(Release.id).desc())).first()  # withdrawn ones have a trail too
+        if release is None:
+            raise InvalidInput(f"There is no release {component} {version}.")
+        return History(release, changes_of(session, release))
+
+
 class Outcome(StrEnum):
     RECORDED = "recorded"
     UPDATED = "updated"
@@ -93,7 +114,8 @@ def apply_webhook(herald: Herald, action: str, data: ReleaseInput) -> Applied:
         if action in WITHDRAWING:
             if existing is None:
                 return Applied(Outcome.UNKNOWN)
-            recording.withdraw_release(session, existing)
+            recording.withdraw_release(session, existing, actor=recording.actor_of(data),
+                                       now=herald.clock())
             return Applied(Outcome.WITHDRAWN, existing.id)
         if action in EDITING and existing is None:
             return Applied(Outcome.NOTHING_TO_EDIT)
