@@ -13,6 +13,7 @@ from bot.digests.models import Digest
 from bot.releases import service as releases
 from bot.releases.models import Release, Subscription
 from bot.releases.recording import ReleaseInput
+from bot.slack.usergroups import refresh_announcers
 from tests.support.factories import add_launch
 from tests.test_release_delivery import announcements, drain, new_worker
 from tests.test_release_surfaces import CI_TOKEN, ci
@@ -124,3 +125,21 @@ async def test_every_edit_and_withdrawal_is_in_the_release_s_history(sender, her
     assert "webhook — recorded" in lines
     assert f"<@{ADMIN}> — title: Faster → Faster invoices" in lines
     assert "webhook — withdrawn: no → yes" in lines
+
+
+class TestAnnouncerGroups:
+    @pytest.fixture
+    def settings_env(self, settings_env):
+        return settings_env | {"HERALD_ANNOUNCERS": "S0SUPPORT"}
+
+    async def test_members_of_an_announcer_group_may_announce_once_slack_has_named_them(self, sender, herald, slack,
+                                                                                         launch):
+        slack.usergroups["S0SUPPORT"] = [NOBODY]
+        before = await sender.command("release Perm Probe 1.0", user=NOBODY)
+        assert "Only the owners of Perm Probe" in before.text
+        await refresh_announcers(herald)
+        after = await sender.command("release Perm Probe 1.0", user=NOBODY)
+        assert after.body == {}
+        slack.usergroups["S0SUPPORT"] = []  # removed from the group: gone at the next refresh
+        await refresh_announcers(herald)
+        assert "Only the owners of Perm Probe" in (await sender.command("release Perm Probe 1.0", user=NOBODY)).text

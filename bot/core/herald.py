@@ -13,6 +13,7 @@ from bot.core.background import Background
 from bot.core.messaging import Messenger
 from bot.core.models import utcnow
 from bot.core.render import Renderer
+from bot.core.roles import Roles
 from bot.core.settings import Settings
 
 
@@ -27,6 +28,12 @@ class Herald:
     messenger: Messenger
     clock: Callable[[], datetime] = utcnow
     background: Background = field(default_factory=Background)
+    # Admins and announcers, the members of announcer user groups among them once the runtime has asked Slack.
+    roles: Roles = field(default_factory=Roles)
+
+    def __post_init__(self) -> None:
+        if self.roles == Roles():
+            self.roles = self.settings.roles
 
     def today(self) -> date:
         return self.clock().astimezone(self.settings.zone).date()

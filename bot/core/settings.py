@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from dotenv import load_dotenv
 
 from bot.core.roles import Roles
-from bot.core.slack_ids import is_user_id
+from bot.core.slack_ids import is_user_id, is_usergroup_id
 
 SLACK_API_URL_DEFAULT = "https://slack.com/api/"
 
@@ -38,7 +38,12 @@ class Settings:
 
     @property
     def roles(self) -> Roles:
+        """The roles as configured; user groups count once their members are known (Herald.roles)."""
         return Roles(self.admins, self.announcers)
+
+    @property
+    def announcer_groups(self) -> frozenset[str]:
+        return frozenset(a for a in self.announcers if is_usergroup_id(a))
 
     @property
     def zone(self) -> ZoneInfo:
@@ -70,7 +75,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         port=_port(env.get("PORT", "3000")),
         timezone=_timezone(env.get("HERALD_TIMEZONE", "UTC")),
         admins=_user_ids("HERALD_ADMINS", env.get("HERALD_ADMINS", "")),
-        announcers=_user_ids("HERALD_ANNOUNCERS", env.get("HERALD_ANNOUNCERS", "")),
+        announcers=_user_ids("HERALD_ANNOUNCERS", env.get("HERALD_ANNOUNCERS", ""), groups=True),
         templates_override=_templates_dir(env.get("HERALD_TEMPLATES_DIR")),
         github_webhook_secret=env.get("GITHUB_WEBHOOK_SECRET"),
         webhook_token=env.get("HERALD_WEBHOOK_TOKEN"),
@@ -125,13 +130,13 @@ def _timezone(value: str) -> str:
     return value
 
 
-def _user_ids(name: str, value: str) -> frozenset[str]:
+def _user_ids(name: str, value: str, *, groups: bool = False) -> frozenset[str]:
     ids = frozenset(part.strip() for part in value.replace(";", ",").split(",") if part.strip())
-    bad = sorted(a for a in ids if not is_user_id(a))
+    bad = sorted(a for a in ids if not (is_user_id(a) or groups and is_usergroup_id(a)))
     if bad:
-        raise SettingsError(
-            f"{name} is invalid: expected comma-separated Slack user IDs like U012AB3CD, got {bad[0]!r}."
-        )
+        expected = "Slack user IDs like U012AB3CD or user group IDs like S0614TZR7" if groups else \
+            "Slack user IDs like U012AB3CD"
+        raise SettingsError(f"{name} is invalid: expected comma-separated {expected}, got {bad[0]!r}.")
     return ids
 
 

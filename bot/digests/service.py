@@ -76,14 +76,14 @@ def set_up(herald: Herald, *, where: str, personal: bool, words: list[str], acto
     filters, always = parse_options(rest)
     with session_scope(herald.engine) as session:
         digest = set_digest(session, channel_id=where, personal=personal, schedule=schedule, filters=filters,
-                            always=always, actor_id=actor_id, roles=herald.settings.roles)
+                            always=always, actor_id=actor_id, roles=herald.roles)
     digests_changed(herald.engine)
     return digest
 
 
 def turn_off(herald: Herald, *, where: str, actor_id: str) -> None:
     with session_scope(herald.engine) as session:
-        remove_digest(session, channel_id=where, actor_id=actor_id, roles=herald.settings.roles)
+        remove_digest(session, channel_id=where, actor_id=actor_id, roles=herald.roles)
     digests_changed(herald.engine)
 
 

@@ -43,12 +43,12 @@ def preview(herald: Herald, data: ReleaseInput, *, channel_id: str) -> Message:
 def check_may_record(herald: Herald, data: ReleaseInput) -> None:
     """Before the form opens: a person who may not announce (or edit) this release is told so, not given a form."""
     with session_scope(herald.engine) as session:
-        _check_may_record(session, data, herald.settings.roles)
+        _check_may_record(session, data, herald.roles)
 
 
 def record(herald: Herald, data: ReleaseInput) -> int:
     with session_scope(herald.engine) as session:
-        _check_may_record(session, data, herald.settings.roles)
+        _check_may_record(session, data, herald.roles)
         return recording.record_release(session, data, now=herald.clock()).id
 
 
@@ -128,14 +128,14 @@ def apply_webhook(herald: Herald, action: str, data: ReleaseInput) -> Applied:
 def subscribe(herald: Herald, *, channel_id: str, spec: str, prereleases: bool, actor_id: str) -> Target:
     with session_scope(herald.engine) as session:
         subscription = recording.subscribe(session, channel_id=channel_id, spec=spec, prereleases=prereleases,
-                                           actor_id=actor_id, roles=herald.settings.roles)
+                                           actor_id=actor_id, roles=herald.roles)
         return Target(subscription.target)
 
 
 def unsubscribe(herald: Herald, *, channel_id: str, spec: str, actor_id: str) -> Target:
     with session_scope(herald.engine) as session:
         return recording.unsubscribe(session, channel_id=channel_id, spec=spec, actor_id=actor_id,
-                                     roles=herald.settings.roles)
+                                     roles=herald.roles)
 
 
 def subscriptions(herald: Herald, *, channel_id: str) -> list[tuple[Target, bool]]:

@@ -15,6 +15,7 @@ from bot.core.messaging import CLIENT_TIMEOUT
 from bot.releases.outbox import DeliveryWorker
 from bot.slack.client import make_client
 from bot.slack.messenger import Messenger
+from bot.slack.usergroups import keep_announcers_fresh
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,7 @@ def outbox_worker(herald: Herald, messenger: Messenger | None = None) -> Deliver
 
 @asynccontextmanager
 async def running(herald: Herald, *, drain: float = DRAIN) -> AsyncIterator[None]:
-    """The release outbox worker and the digest scheduler, for as long as the app runs.
+    """The release outbox worker, the digest scheduler and the announcer groups' members, while the app runs.
 
     On the way out (SIGTERM) the worker claims nothing more, posts in flight get `drain` seconds to
     finish, and every lease this process still holds is handed back, so another replica (or this
@@ -42,12 +43,14 @@ async def running(herald: Herald, *, drain: float = DRAIN) -> AsyncIterator[None
     messenger = workers_messenger(herald)
     worker = outbox_worker(herald, messenger)
     sending = asyncio.create_task(worker.run_forever())
+    announcers = asyncio.create_task(keep_announcers_fresh(herald))
     digest_jobs = DigestScheduler(herald, DigestRunner(herald, messenger=messenger))
     await digest_jobs.start()
     try:
         yield
     finally:
         digest_jobs.stop()
+        announcers.cancel()
         worker.stop()
         try:
             await asyncio.wait_for(asyncio.shield(sending), timeout=drain)

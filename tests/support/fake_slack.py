@@ -58,6 +58,7 @@ class FakeSlack:
         self.channels: dict[str, dict[str, Any]] = {}
         self.users: dict[str, dict[str, Any]] = {}
         self.views: dict[str, dict[str, Any]] = {}
+        self.usergroups: dict[str, list[str]] = {}  # user group ID -> member user IDs
         self.response_url_posts: list[dict[str, Any]] = []
         self._response_posts_by_name: list[tuple[str, dict[str, Any]]] = []
         self._rate_limits: dict[str, deque[int]] = {}
@@ -366,6 +367,11 @@ class FakeSlack:
     def _m_users_list(self, args: dict[str, Any]) -> dict[str, Any]:
         return {"members": list(self.users.values()), "cache_ts": 1700000000,
                 "response_metadata": {"next_cursor": ""}}  # fmt: skip
+
+    def _m_usergroups_users_list(self, args: dict[str, Any]) -> dict[str, Any]:
+        if (members := self.usergroups.get(str(args.get("usergroup")))) is None:
+            raise SlackError("no_such_subteam")
+        return {"users": list(members)}
 
     def _m_views_open(self, args: dict[str, Any]) -> dict[str, Any]:
         """views.open/update/publish: store the view and echo it back with an id, as Slack does."""
