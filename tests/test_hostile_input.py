@@ -60,6 +60,7 @@ async def test_credentials_of_any_shape_are_a_401(sender, engine, header):
         ({"component": "billing", "version": "1", "id": True}, "id: must be a string or a whole number"),
         ({"component": "billing", "version": "1", "announce_at": "tomorrow"}, "announce_at: “tomorrow” is not an ISO"),
         ({"component": "billing", "version": "1", "action": 3}, "action: must be a string"),
+        ({"component": "billing", "version": "1", "title": "\ud800"}, "title: contains a lone surrogate"),
     ],
 )
 async def test_a_malformed_ci_body_is_a_400_naming_the_field(sender, engine, body, message):
@@ -132,3 +133,29 @@ async def test_fuzzed_slash_command_text_gets_a_clear_answer_below_500(sender, t
     answer = await sender.command(text)
     assert answer.status < 500, (text, answer.body)
     assert answer.text and "something went wrong" not in answer.text.lower(), (text, answer.text)
+
+
+async def test_deeply_nested_json_signed_by_github_is_ignored_not_a_5xx(sender, engine):
+    body = b"[" * 5000 + b"]" * 5000
+    signature = "sha256=" + hmac.new(GITHUB_SECRET.encode(), body, hashlib.sha256).hexdigest()
+    status, _ = await raw_post(sender, "/webhooks/github", body, {
+        "X-Hub-Signature-256": signature, "X-GitHub-Event": "release", "Content-Type": "application/json"})
+    assert status == 202
+
+
+@pytest.mark.parametrize("text", ["subscribe releases tag:" + "x" * 1000, "new x target " + "İ" * 60,
+                                  "new " + "ß" * 60])
+async def test_text_that_grows_into_a_key_gets_a_clear_answer_on_every_store(sender, text):
+    answer = await sender.command(text, channel="C0LAUNCHES")
+    assert answer.status == 200 and "something went wrong" not in answer.text.lower(), answer.text
+
+
+@pytest.mark.parametrize("value", ["abc", "", "1e3"])
+async def test_a_mangled_update_button_is_answered_not_a_5xx(sender, slack, value):
+    from bot.core.block_ids import ActionId
+
+    answer = await sender.action({"type": "button", "action_id": ActionId.UPDATE_LAUNCH, "value": value})
+    await sender.settle()
+    assert answer.status == 200
+    [opened] = slack.calls_to("views.open")
+    assert "no longer names a launch" in str(opened.args["view"]["blocks"])

@@ -14,7 +14,7 @@ from bot.releases import service as releases
 from bot.releases.models import Release, Subscription
 from bot.releases.recording import ReleaseInput
 from bot.slack.usergroups import refresh_announcers
-from tests.support.factories import add_launch
+from tests.support.factories import add_component, add_launch
 from tests.test_release_delivery import announcements, drain, new_worker
 from tests.test_release_surfaces import CI_TOKEN, ci
 
@@ -143,3 +143,24 @@ class TestAnnouncerGroups:
         slack.usergroups["S0SUPPORT"] = []  # removed from the group: gone at the next refresh
         await refresh_announcers(herald)
         assert "Only the owners of Perm Probe" in (await sender.command("release Perm Probe 1.0", user=NOBODY)).text
+
+
+async def test_naming_a_launch_after_someone_s_component_claims_none_of_its_releases(sender, engine):
+    with Session(engine) as session:
+        add_component(session, "billing", primary="U0ANN")
+        session.commit()
+    refused = await sender.command("new Billing", user=NOBODY)
+    assert "“Billing” is a component in the ownership directory" in refused.text
+    await ci(sender, {"component": "payouts", "version": "2.0.0", "id": "build-9"})  # a CI component, not listed
+    await sender.command("new Payouts", user=NOBODY)  # the name is free as a launch, but not its releases
+    answer = await sender.command("release payouts 2.0.0", user=NOBODY)
+    assert "Only whoever recorded payouts 2.0.0" in answer.text
+    new_version = await sender.command("release payouts 2.1.0", user=NOBODY)
+    assert "Only the owners of payouts" in new_version.text
+
+
+async def test_capital_prereleases_flag_is_the_flag(sender, engine):
+    await sender.command("subscribe releases billing --PRERELEASES", channel="C0LAUNCHES", user="U0ANN")
+    with Session(engine) as session:
+        [subscription] = session.exec(select(Subscription)).all()
+    assert (subscription.target, subscription.prereleases) == ("billing", True)

@@ -35,7 +35,7 @@ async def publish_home(herald: Herald, user_id: str) -> None:
 async def open_update_form(ack, action: dict, body: dict, herald: Herald) -> None:
     await ack()
     try:
-        launch = launches.for_update_form(herald, int(action["value"]), actor_id=body["user"]["id"])
+        launch = launches.for_update_form(herald, _launch_id(action["value"]), actor_id=body["user"]["id"])
     except HeraldError as error:  # a forwarded or stale button: say why instead of offering a form
         view = herald.renderer.view("common/notice_view.json.j2", title="Update a launch", text=str(error))
     else:
@@ -64,3 +64,10 @@ async def submit_update_form(ack, body: dict, view: dict, herald: Herald) -> Non
     if change.changes and change.launch.channel_id:
         herald.background.spawn(post_launch_update(herald, change))
     herald.background.spawn(publish_home(herald, user_id))
+
+
+def _launch_id(value: str) -> int:
+    """A button's launch id; one that is not (a forged or mangled payload) is answered like a missing launch."""
+    if not value.isdigit():
+        raise InvalidInput("That button no longer names a launch. Open the App Home again.")
+    return int(value)

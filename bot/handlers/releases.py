@@ -130,8 +130,8 @@ def subscriptions(herald: Herald, call: Invocation) -> Reply:
 
 def _subscription_words(call: Invocation) -> tuple[list[str], bool]:
     words = call.words[1:] if call.words[:1] == ["releases"] else call.words
-    prereleases = PRERELEASES_FLAG in words
-    return [w for w in words if w != PRERELEASES_FLAG], prereleases
+    prereleases = PRERELEASES_FLAG in (w.lower() for w in words)
+    return [w for w in words if w.lower() != PRERELEASES_FLAG], prereleases
 
 
 def _form_view(herald: Herald, form: ReleaseForm, preview: Message | None) -> dict:

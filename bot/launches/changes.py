@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 
 from bot.core.errors import InvalidInput, NotAllowed
 from bot.core.matching import slugify
+from bot.directory.models import Component
 from bot.launches.fields import SETTABLE_FIELDS, SETTERS
 from bot.launches.models import ChecklistItem, Launch, LaunchChange, Risk, Stage
 
@@ -60,6 +61,9 @@ def create_launch(
     key = slugify(name)
     if session.exec(select(Launch.id).where(Launch.key == key)).first():
         raise InvalidInput(f"There is already a launch called “{name}”. Try `/launch status {name}`.")
+    if session.exec(select(Component.id).where(Component.key == key)).first():  # its releases are its owners'
+        raise InvalidInput(f"“{name}” is a component in the ownership directory; give the launch a name of its own, "
+                           f"like “{name} launch”.")
     owner_id = owner_id or actor_id
     launch = Launch(key=key, name=name, stage=stage, target_date=target, owner_id=owner_id, risk=risk,
                     risk_reason=risk_reason, channel_id=channel_id, created_by=actor_id, created_at=now, updated_at=now)
@@ -196,6 +200,9 @@ def _clean_name(name: str) -> str:
         raise InvalidInput(f"Launch names can be at most {MAX_NAME_LENGTH} characters; yours has {len(name)}.")
     if not slugify(name):
         raise InvalidInput("A launch name needs at least one letter or digit.")
+    if len(slugify(name)) > MAX_NAME_LENGTH:  # İ and ß grow when they become a key
+        raise InvalidInput(f"Launch names can be at most {MAX_NAME_LENGTH} characters once spelled plainly; "
+                           "use a shorter name.")
     return name
 
 

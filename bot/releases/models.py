@@ -12,6 +12,9 @@ from sqlmodel import Field, SQLModel
 from bot.core.models import utcnow
 
 
+LAUNCH_SOURCE = "launch"  # the source of the release a launch becomes when it goes live
+
+
 class DeliveryState(StrEnum):
     """Where one announcement stands; the outbox worker's README section draws the transitions."""
 

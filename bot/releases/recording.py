@@ -21,7 +21,7 @@ from bot.core.roles import Roles
 from bot.directory.models import Component
 from bot.launches.models import Launch
 from bot.releases.history import record_change
-from bot.releases.models import Delivery, DeliveryState, Release, Subscription
+from bot.releases.models import LAUNCH_SOURCE, Delivery, DeliveryState, Release, Subscription
 
 ALL = "all"
 TAG_PREFIX = "tag:"
@@ -109,7 +109,7 @@ def _insert_unless_held(session: Session, values: dict[str, object]) -> Release 
 def announce_launch(session: Session, launch: Launch, *, now: datetime) -> Release:
     """A launch that goes live is a release of its own; announced once however often it is set live."""
     return record_release(session, ReleaseInput(
-        component=launch.key, version=now.date().isoformat(), source="launch", title=f"{launch.name} is live",
+        component=launch.key, version=now.date().isoformat(), source=LAUNCH_SOURCE, title=f"{launch.name} is live",
         external_id=f"launch:{launch.id}", created_by=launch.owner_id,
     ), now=now)
 
@@ -242,8 +242,8 @@ def parse_target(spec: str) -> Target:
         return Target(ALL)
     if spec.lower().startswith(TAG_PREFIX):
         tag = slugify(spec[len(TAG_PREFIX):])
-        if not tag:
-            raise InvalidInput("Name the tag: `/launch subscribe releases tag:mobile`.")
+        if not tag or len(tag) > 100:
+            raise InvalidInput("Name the tag (at most 100 characters): `/launch subscribe releases tag:mobile`.")
         return Target(TAG_PREFIX + tag)
     key = slugify(spec)
     if not key or len(key) > 100:
@@ -286,7 +286,8 @@ def _display_name(session: Session, key: str, typed: str) -> str:
 def validate(data: ReleaseInput) -> None:
     for name in ("component", "version", "title", "link", "notes"):
         value = getattr(data, name) or ""
-        if any(unicodedata.category(c) == "Cc" and (name != "notes" or c not in "\n\r\t") for c in value):
+        if any(unicodedata.category(c) == "Cs" or unicodedata.category(c) == "Cc" and (name != "notes" or c not in
+               "\n\r\t") for c in value):
             raise InvalidInput(f"The {name} contains control characters; take them out and try again.", field=name)
     if not slugify(data.component) or len(data.component) > 100:
         raise InvalidInput("A release needs the component or launch it belongs to (at most 100 characters).",

@@ -163,6 +163,8 @@ def _check_text(field: str, value: str, *, multiline: bool) -> None:
     allowed = "\n\r\t" if multiline else ""
     if any(unicodedata.category(c) == "Cc" and c not in allowed for c in value):
         raise BadField(field, "contains control characters")
+    if any(unicodedata.category(c) == "Cs" for c in value):
+        raise BadField(field, "contains a lone surrogate, which is not text")
 
 
 def _flag(payload: dict[str, Any], field: str) -> bool:
@@ -196,7 +198,7 @@ def _same(expected: str, given: str) -> bool:
 def _json(body: bytes) -> Any:
     try:
         return json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than any release is
         return None
 
 

@@ -16,7 +16,7 @@ SHARE_FLAG = "--share"
 def split_words(text: str) -> tuple[list[str], bool]:
     """Words of the command and whether `--share` was among them; quotes group words ("Q4 launch")."""
     text = text.replace("\u201c", '"').replace("\u201d", '"')
-    text = "".join(c if unicodedata.category(c) != "Cc" else " " for c in text)  # NUL and the like: never stored
+    text = "".join(c if unicodedata.category(c) not in ("Cc", "Cs") else " " for c in text)  # NUL and the like
     words = [quoted or bare for quoted, bare in re.findall(r'"([^"]*)"|(\S+)', text) if quoted or bare]
     return [word for word in words if word != SHARE_FLAG], SHARE_FLAG in words
 
