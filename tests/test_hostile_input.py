@@ -159,3 +159,17 @@ async def test_a_mangled_update_button_is_answered_not_a_5xx(sender, slack, valu
     assert answer.status == 200
     [opened] = slack.calls_to("views.open")
     assert "no longer names a launch" in str(opened.args["view"]["blocks"])
+
+
+@pytest.mark.parametrize(("metadata", "stamp"), [("not json", 1893456000), ("{}", 1893456000),
+                                                 ('{"component": "billing", "version": "1", "channel_id": "C0"}', "abc"),
+                                                 ('{"component": "billing", "version": "1", "channel_id": "C0"}', 1e300)])
+async def test_a_mangled_release_form_submission_is_answered_in_the_form_not_a_5xx(sender, engine, metadata, stamp):
+    from bot.core.block_ids import ActionId, BlockId, ViewId
+
+    values = {BlockId.WHEN: {ActionId.INPUT: {"selected_option": {"value": "later"}}},
+              BlockId.AT: {ActionId.INPUT: {"selected_date_time": stamp}}}
+    answer = await sender.view_submission({"callback_id": ViewId.RELEASE_FORM, "private_metadata": metadata,
+                                           "state": {"values": values}})
+    assert answer.status == 200 and answer.json["response_action"] == "errors", answer.body
+    assert releases_in(engine) == []

@@ -50,7 +50,7 @@ async def submit_update_form(ack, body: dict, view: dict, herald: Herald) -> Non
     try:
         # Off the loop: a launch going live is a release, fanned out to every subscribed channel.
         change = await asyncio.to_thread(
-            launches.update_from_form, herald, launch_id=int(view["private_metadata"]), actor_id=user_id,
+            launches.update_from_form, herald, launch_id=_launch_id(view["private_metadata"]), actor_id=user_id,
             stage=values[BlockId.STAGE][ActionId.INPUT]["selected_option"]["value"],
             risk=values[BlockId.RISK][ActionId.INPUT]["selected_option"]["value"],
             reason=(values.get(BlockId.REASON, {}).get(ActionId.INPUT, {}).get("value") or "").strip())

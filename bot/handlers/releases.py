@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from markupsafe import Markup
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from slack_bolt.async_app import AsyncApp
 
 from bot.core.block_ids import ActionId, BlockId, ViewId
@@ -78,15 +78,21 @@ async def preview_release_form(ack, body: dict, herald: Herald) -> None:
     """Render the announcement as subscribers would see it, inside the modal."""
     await ack()
     view = body["view"]
-    form = ReleaseForm.model_validate_json(view["private_metadata"])
-    data = _release_input(form, view["state"]["values"], user_id=body["user"]["id"], now=herald.clock())
-    preview = releases.preview(herald, data, channel_id=form.channel_id)
+    try:
+        form = _form_of(view)
+    except HeraldError:
+        return  # a mangled form: nothing to preview, and its submission says so
+    try:
+        data = _release_input(form, view["state"]["values"], user_id=body["user"]["id"], now=herald.clock())
+        preview = releases.preview(herald, data, channel_id=form.channel_id)
+    except HeraldError as error:  # what is wrong shows where the preview would be
+        preview = notice(herald.renderer, str(error))
     await herald.slack.views_update(view_id=view["id"], hash=view["hash"], view=_form_view(herald, form, preview))
 
 
 async def submit_release_form(ack, body: dict, view: dict, herald: Herald) -> None:
-    form = ReleaseForm.model_validate_json(view["private_metadata"])
     try:
+        form = _form_of(view)
         data = _release_input(form, view["state"]["values"], user_id=body["user"]["id"], now=herald.clock())
         # Off the loop: the fan-out writes a row per subscribed channel (500 channels: 0.1-0.25 s).
         release_id = await asyncio.to_thread(releases.record, herald, data)
@@ -139,6 +145,15 @@ def _form_view(herald: Herald, form: ReleaseForm, preview: Message | None) -> di
                                 metadata=form.model_dump_json(), preview=preview)
 
 
+def _form_of(view: dict) -> ReleaseForm:
+    """What the form carries; a mangled one (it is ours, so only forged) is answered, never a 5xx."""
+    try:
+        return ReleaseForm.model_validate_json(view.get("private_metadata") or "")
+    except ValidationError:
+        raise InvalidInput("This form is out of date: close it and run `/launch release` again.",
+                           field="title") from None
+
+
 def _release_input(form: ReleaseForm, values: dict[str, Any], *, user_id: str, now: datetime) -> ReleaseInput:
     def value(block: BlockId) -> Any:
         return values.get(block, {}).get(ActionId.INPUT, {})
@@ -148,7 +163,10 @@ def _release_input(form: ReleaseForm, values: dict[str, Any], *, user_id: str, n
         stamp = value(BlockId.AT).get("selected_date_time")
         if not stamp:
             raise InvalidInput("Pick when to announce it.", field="when")
-        announce_at = datetime.fromtimestamp(stamp, tz=UTC)
+        try:
+            announce_at = datetime.fromtimestamp(stamp, tz=UTC)
+        except (TypeError, ValueError, OverflowError, OSError):
+            raise InvalidInput("Pick a date and time for the announcement.", field="when") from None
         if announce_at <= now:
             raise InvalidInput("Pick a time in the future, or choose “Announce now”.", field="when")
     tags = [t.strip() for t in (value(BlockId.TAGS).get("value") or "").split(",") if t.strip()]
