@@ -28,12 +28,11 @@ class Herald:
     messenger: Messenger
     clock: Callable[[], datetime] = utcnow
     background: Background = field(default_factory=Background)
-    # Admins and announcers, the members of announcer user groups among them once the runtime has asked Slack.
-    roles: Roles = field(default_factory=Roles)
+    # Admins and announcers as configured; the runtime adds announcer groups' members once Slack has named them.
+    roles: Roles = field(init=False)
 
     def __post_init__(self) -> None:
-        if self.roles == Roles():
-            self.roles = self.settings.roles
+        self.roles = self.settings.roles
 
     def today(self) -> date:
         return self.clock().astimezone(self.settings.zone).date()
