@@ -9,6 +9,8 @@ class ActionId(StrEnum):
     CLAIM_COMPONENT = "directory.claim"
     PREVIEW_RELEASE = "release.preview"
     UPDATE_LAUNCH = "home.update_launch"
+    SHOW_OLDER_HISTORY = "launch.history_older"
+    CHOOSE_NAME = "name.choose"  # a "did you mean" button: run the command again with the name chosen
     INPUT = "input"  # the one element of each input block
 
 

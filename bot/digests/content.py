@@ -14,11 +14,12 @@ from bot.directory import entries
 from bot.directory.models import Component, Contact, Team, TeamMember
 from bot.launches.models import Launch, LaunchChange, Risk, Stage
 from bot.launches.read import ATTENTION_ORDER
+from bot.launches.slips import TARGET, TARGET_CORRECTION
 from bot.releases.models import Release
 
 Row = TypeVar("Row")
 UPCOMING = timedelta(days=14)
-DIGEST_FIELDS = ("created", "stage", "target", "risk", "risk reason")
+DIGEST_FIELDS = ("created", "stage", TARGET, TARGET_CORRECTION, "risk", "risk reason")
 SECTION_ROWS = 25  # lines a section shows; the rest are counted
 
 
@@ -156,9 +157,3 @@ def _has_tag(tags_column, tag: str):
     """Tags are slugs in a JSON list, so the quoted slug appears in its text on every store."""
     return cast(tags_column, String).like(f'%"{tag}"%')
 
-
-def slip_days(change: LaunchChange) -> int | None:
-    """Days a target change moved a launch (negative: earlier); None for other changes."""
-    if change.field != "target" or not change.old_value or not change.new_value:
-        return None
-    return (date.fromisoformat(change.new_value) - date.fromisoformat(change.old_value)).days

@@ -22,9 +22,10 @@ from bot.core.messaging import SETTLE, Messenger, SlackRefused, SlackUncertain
 from bot.core.slack_ids import is_user_id
 from bot.core.render import Message
 from bot.digests.claims import abandoned_runs, claim_period, claimed_periods, move, release_claim, take_over
-from bot.digests.content import content, slip_days
+from bot.digests.content import content
 from bot.digests.models import Digest, RunState
 from bot.digests.schedules import schedule_of
+from bot.launches.slips import slip_days
 
 log = logging.getLogger(__name__)
 

@@ -10,25 +10,30 @@ from collections.abc import Awaitable, Callable
 from slack_bolt.async_app import AsyncApp
 
 from bot.core.block_ids import ActionId
-from bot.core.errors import InvalidInput
+from bot.core.errors import HeraldError, InvalidInput
 from bot.core.herald import Herald
 from bot.core.slack_ids import CHANNEL_MENTION, USER_MENTION
 from bot.handlers import digests as digests_ui
 from bot.handlers import releases as releases_ui
 from bot.handlers.support.command_text import Invocation, Reply, plain_id, split_words, text_of
-from bot.handlers.support.replies import answers_errors
+from bot.handlers.support.replies import answers_errors, error_message
 from bot.launches import service as launches
 from bot.launches.changes import Change
+from bot.launches.fields import PAST_FLAG, TYPED_CHANNEL, unknown_channel
+from bot.launches.history import HistoryPage
 from bot.launches.read import LaunchDetail
 from bot.launches.thread import post_launch_update
 
 ISO_DAY = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
 HELP = "help"
+ALL_FLAG = "--all"  # `/launch status --all`: launched and cancelled launches too
+# The history's "Older" button; its value is "<launch id>:<page>". Kept here until block_ids names it.
 
 
 def register(app: AsyncApp) -> None:
     app.command("/launch")(launch_command)
     app.action(re.compile(f"^{re.escape(ActionId.SHOW_LAUNCH)}"))(show_suggested_launch)
+    app.action(ActionId.SHOW_OLDER_HISTORY)(show_older_history)
 
 
 @answers_errors
@@ -57,6 +62,17 @@ async def show_suggested_launch(ack, action: dict, respond, herald: Herald) -> N
     await respond(replace_original=True, **_card(herald, detail))
 
 
+async def show_older_history(ack, action: dict, respond, herald: Herald) -> None:
+    """The history's "Older" button: the next page replaces the one shown."""
+    await ack()
+    launch_id, _, page = action["value"].partition(":")
+    try:
+        message = _history(herald, launches.history_by_id(herald, int(launch_id), page=int(page)))
+    except HeraldError as error:  # the launch is gone, or it has fewer pages now
+        message = error_message(herald.renderer, error)
+    await respond(replace_original=True, **message)
+
+
 def parse(command: dict) -> Invocation:
     words, share = split_words(command.get("text") or "")
     subcommand = words[0].lower() if words else HELP
@@ -65,18 +81,23 @@ def parse(command: dict) -> Invocation:
 
 
 def status(herald: Herald, call: Invocation) -> Reply:
-    if not call.words:
-        return Reply(herald.renderer.message("launches/board.json.j2", board=launches.board(herald),
-                                             today=herald.today()))
+    if ALL_FLAG in call.words and len(call.words) > 1:
+        raise InvalidInput(f"`{ALL_FLAG}` is for the board of every launch: `/launch status {ALL_FLAG}`.")
+    if not call.words or call.words == [ALL_FLAG]:
+        board = launches.board(herald, everything=bool(call.words))
+        return Reply(herald.renderer.message("launches/board.json.j2", board=board, today=herald.today()))
     return Reply(_card(herald, launches.detail(herald, text_of(call.words))))
 
 
 def new(herald: Herald, call: Invocation) -> Reply:
     words = list(call.words)
     owner = channel = target = None
+    past = False
     while words:
         last = words[-1]
-        if user := USER_MENTION.fullmatch(last):
+        if last == PAST_FLAG:
+            past = True
+        elif user := USER_MENTION.fullmatch(last):
             owner = user.group(1)
         elif room := CHANNEL_MENTION.fullmatch(last):
             channel = room.group(1)
@@ -88,12 +109,33 @@ def new(herald: Herald, call: Invocation) -> Reply:
             raise InvalidInput("Give the target as a date: `/launch new <name> target YYYY-MM-DD`.")
         elif last.startswith("@"):
             raise InvalidInput(f"I don't know a Slack user “{last}”. Mention them with @ so Slack links the name.")
+        elif TYPED_CHANNEL.fullmatch(last):
+            raise unknown_channel(text_of([last]))
         else:
             break
         words.pop()
     detail = launches.create(herald, name=text_of(words), actor_id=call.user_id, target=target, owner_id=owner,
-                             channel_id=channel)
+                             channel_id=channel, past=past)
     return Reply(_card(herald, detail))
+
+
+def history(herald: Herald, call: Invocation) -> Reply:
+    """`/launch history <launch> [page N]`."""
+    words, page = list(call.words), 1
+    if len(words) > 2 and words[-2].lower() == "page" and words[-1].isdigit():
+        page = int(words.pop())
+        words.pop()
+    if not words:
+        raise InvalidInput("Use `/launch history <launch> [page N]`.")
+    return Reply(_history(herald, launches.history(herald, text_of(words), page=page)))
+
+
+def rename(herald: Herald, call: Invocation) -> Reply:
+    return _changed(herald, launches.rename(herald, words=_typed(call), actor_id=call.user_id))
+
+
+def remove_item(herald: Herald, call: Invocation) -> Reply:
+    return _changed(herald, launches.remove_item(herald, words=_typed(call), actor_id=call.user_id))
 
 
 async def set_field(herald: Herald, call: Invocation) -> Reply:
@@ -128,6 +170,10 @@ def _card(herald: Herald, detail: LaunchDetail) -> dict:
     return herald.renderer.message("launches/card.json.j2", detail=detail, today=herald.today())
 
 
+def _history(herald: Herald, page: HistoryPage) -> dict:
+    return herald.renderer.message("launches/history.json.j2", history=page, older_action=ActionId.SHOW_OLDER_HISTORY)
+
+
 def _changed(herald: Herald, change: Change) -> Reply:
     """Confirm the change now; post it in the launch's thread after the ack."""
     after = (lambda: post_launch_update(herald, change)) if change.changes and change.launch.channel_id else None
@@ -142,10 +188,15 @@ SUBCOMMANDS: dict[str, Callable[[Herald, Invocation], Reply | Awaitable[Reply]]]
     "check": check,
     "uncheck": uncheck,
     "add-item": add_item,
+    "remove-item": remove_item,
+    "rename": rename,
+    "history": history,
     "release": releases_ui.release,
     "subscribe": releases_ui.subscribe,
     "unsubscribe": releases_ui.unsubscribe,
     "subscriptions": releases_ui.subscriptions,
     "digest": digests_ui.digest,
+    "digests": digests_ui.list_digests,
+    "releases": releases_ui.list_releases,
     HELP: help_,
 }

@@ -1,4 +1,4 @@
-"""Changing launches: creating one with its checklist and history, setting fields, ticking items.
+"""Changing launches: creating one with its checklist and history, setting fields, renaming.
 
 Every change is a history row (who, when, field, old → new) in the same transaction.
 """
@@ -9,17 +9,17 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlalchemy import update
+from sqlmodel import Session, col, or_, select
 
 from bot.core.errors import InvalidInput, NotAllowed
 from bot.core.matching import slugify
 from bot.directory.models import Component
+from bot.launches import slips
 from bot.launches.fields import SETTABLE_FIELDS, SETTERS
 from bot.launches.models import ChecklistItem, Launch, LaunchChange, Risk, Stage
 
 MAX_NAME_LENGTH = 80
-MAX_ITEM_LENGTH = 150
 DEFAULT_CHECKLIST = (
     "Docs and release notes ready",
     "Support briefed",
@@ -58,14 +58,9 @@ def create_launch(
     """The one way a launch comes to be (from Slack, the demo or a test): the launch, its default
     checklist with the first `done` items ticked by its owner, and the "created" history row."""
     name = _clean_name(name)
-    key = slugify(name)
-    if session.exec(select(Launch.id).where(Launch.key == key)).first():
-        raise InvalidInput(f"There is already a launch called “{name}”. Try `/launch status {name}`.")
-    if session.exec(select(Component.id).where(Component.key == key)).first():  # its releases are its owners'
-        raise InvalidInput(f"“{name}” is a component in the ownership directory; give the launch a name of its own, "
-                           f"like “{name} launch”.")
+    key = _free_name_key(session, name)
     owner_id = owner_id or actor_id
-    launch = Launch(key=key, name=name, stage=stage, target_date=target, owner_id=owner_id, risk=risk,
+    launch = Launch(key=key, name=name, name_key=key, stage=stage, target_date=target, owner_id=owner_id, risk=risk,
                     risk_reason=risk_reason, channel_id=channel_id, created_by=actor_id, created_at=now, updated_at=now)
     session.add(launch)
     session.flush()
@@ -108,6 +103,11 @@ def change_field(
     ]
     for _name, attribute, new in updates:
         setattr(launch, attribute, new)
+    if any(c.field == "channel" for c in changes):
+        launch.thread_ts = None  # that thread is in the old channel: the next update starts one in the new
+    moved = next((c for c in changes if c.field == slips.TARGET), None)
+    if moved and slips.is_correction(session, launch, moved.old_value, actor_id=actor_id, now=now):
+        moved.field = slips.TARGET_CORRECTION
     if changes:
         launch.updated_at = now
         session.add(launch)
@@ -115,58 +115,31 @@ def change_field(
     return Change(launch, changes)
 
 
-def check_item(
-    session: Session,
-    *,
-    launch: Launch,
-    item: str,
-    done: bool,
-    actor_id: str,
-    admins: Collection[str],
-    now: datetime,
+def rename_launch(
+    session: Session, *, launch: Launch, new_name: str, actor_id: str, admins: Collection[str], now: datetime
 ) -> Change:
+    """A new name; the key stays, so releases, subscriptions and digest filters keep following the launch."""
     check_allowed(launch, actor_id, admins)
-    items = session.exec(
-        select(ChecklistItem).where(ChecklistItem.launch_id == launch.id).order_by(ChecklistItem.position)
-    ).all()
-    target = _find_item(list(items), item)
-    if target.done == done:
+    name = _clean_name(new_name)
+    if name == launch.name:
         return Change(launch, [])
-    target.done, target.done_by, target.done_at = done, (actor_id if done else None), (now if done else None)
-    change = LaunchChange(
-        launch_id=launch.id,
-        at=now,
-        actor_id=actor_id,
-        field="checklist",
-        old_value=None,
-        new_value=f"{'☑' if done else '☐'} {target.label}",
+    name_key = _free_name_key(session, name, renaming=launch)
+    change = LaunchChange(launch_id=launch.id, at=now, actor_id=actor_id, field="name", old_value=launch.name,
+                          new_value=name)
+    launch.name, launch.name_key, launch.updated_at = name, name_key, now
+    session.add_all([launch, change])
+    return Change(launch, [change])
+
+
+def set_thread(session: Session, *, launch_id: int, channel_id: str, thread_ts: str) -> bool:
+    """Remember the thread root posted in `channel_id`, unless the launch has moved channel or has a root
+    already (another replica's): whether it was stored."""
+    stored = session.execute(
+        update(Launch)
+        .where(col(Launch.id) == launch_id, col(Launch.channel_id) == channel_id, col(Launch.thread_ts).is_(None))
+        .values(thread_ts=thread_ts)
     )
-    launch.updated_at = now
-    session.add_all([target, change, launch])
-    return Change(launch, [change])
-
-
-def add_item(
-    session: Session, *, launch: Launch, label: str, actor_id: str, admins: Collection[str], now: datetime
-) -> Change:
-    check_allowed(launch, actor_id, admins)
-    label = " ".join(label.split())
-    if not label:
-        raise InvalidInput("Say what the checklist item is: `/launch add-item <launch> <item>`.")
-    if len(label) > MAX_ITEM_LENGTH:
-        raise InvalidInput(f"Checklist items can be at most {MAX_ITEM_LENGTH} characters; yours has {len(label)}.")
-    last = session.exec(
-        select(func.max(ChecklistItem.position)).where(ChecklistItem.launch_id == launch.id)
-    ).one()
-    change = LaunchChange(launch_id=launch.id, at=now, actor_id=actor_id, field="checklist", new_value=f"+ {label}")
-    session.add_all([ChecklistItem(launch_id=launch.id, position=(last or 0) + 1, label=label), change])
-    return Change(launch, [change])
-
-
-def set_thread(session: Session, *, launch_id: int, thread_ts: str) -> None:
-    launch = session.get_one(Launch, launch_id)
-    launch.thread_ts = thread_ts
-    session.add(launch)
+    return stored.rowcount == 1
 
 
 def check_allowed(launch: Launch, actor_id: str, admins: Collection[str]) -> None:
@@ -178,18 +151,17 @@ def check_allowed(launch: Launch, actor_id: str, admins: Collection[str]) -> Non
     )
 
 
-def _find_item(items: list[ChecklistItem], reference: str) -> ChecklistItem:
-    reference = reference.strip()
-    if reference.isdigit() and 1 <= int(reference) <= len(items):
-        return items[int(reference) - 1]
-    wanted = slugify(reference)
-    exact = [item for item in items if slugify(item.label) == wanted]
-    partial = [item for item in items if wanted and wanted in slugify(item.label)]
-    for found in (exact, partial):
-        if len(found) == 1:
-            return found[0]
-    listed = "; ".join(f"{i}. {item.label}" for i, item in enumerate(items, start=1))
-    raise InvalidInput(f"Which checklist item is “{reference}”? Use its number or name: {listed}")
+def _free_name_key(session: Session, name: str, *, renaming: Launch | None = None) -> str:
+    """The name as a key, if no other launch answers to it and no directory component is called that."""
+    key = slugify(name)
+    others = [col(Launch.id) != renaming.id] if renaming else []
+    taken = session.exec(select(Launch.name).where(or_(Launch.key == key, Launch.name_key == key), *others)).first()
+    if taken:
+        raise InvalidInput(f"There is already a launch called “{taken}”. Try `/launch status {taken}`.")
+    if session.exec(select(Component.id).where(Component.key == key)).first():  # its releases are its owners'
+        raise InvalidInput(f"“{name}” is a component in the ownership directory; give the launch a name of its own, "
+                           f"like “{name} launch”.")
+    return key
 
 
 def _clean_name(name: str) -> str:

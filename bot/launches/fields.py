@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date
 
@@ -11,16 +12,28 @@ from bot.launches.models import Risk, Stage
 
 MAX_REASON_LENGTH = 500
 SETTABLE_FIELDS = ("stage", "target", "owner", "risk", "channel")
+PAST_FLAG = "--past"  # a target that has passed, recorded on purpose
+# A channel typed as plain text: Slack links the channels it knows (<#C…|name>), so this one it doesn't.
+TYPED_CHANNEL = re.compile(r"#[\w-]*[^\W\d_][\w-]*")
 
 
-def parse_target(value: str, *, today: date) -> date:
+def parse_target(value: str, *, today: date, past: bool = False) -> date:
+    """A target date as typed; one before today only with `past` (a typo like 2019 for 2029 is common)."""
     try:
         target = date.fromisoformat(value)
     except ValueError:
         raise InvalidInput(f"“{value}” is not a date I can read: use YYYY-MM-DD, like {today.isoformat()}.") from None
     if len(value) != 10:
         raise InvalidInput(f"“{value}” is not a date I can read: use YYYY-MM-DD, like {today.isoformat()}.")
+    if target < today and not past:
+        raise InvalidInput(f"{value} is in the past (today is {today.isoformat()}). To record a date that has "
+                           f"passed on purpose, add `{PAST_FLAG}`: `target {value} {PAST_FLAG}`.")
     return target
+
+
+def unknown_channel(typed: str) -> InvalidInput:
+    return InvalidInput(f"I can't find a channel “{typed}”. Pick it from the list Slack offers when you type #, "
+                        "so it becomes a link; for a private channel, `/invite @Herald` there first.")
 
 
 _CLEAR = {"none", "-", "tbd", "clear"}
@@ -35,7 +48,10 @@ def _set_stage(value: str, _today: date) -> Update:
 
 
 def _set_target(value: str, today: date) -> Update:
-    return [("target", "target_date", None if value.lower() in _CLEAR else parse_target(value, today=today))]
+    words = value.split()
+    past = PAST_FLAG in words
+    value = " ".join(word for word in words if word != PAST_FLAG)
+    return [("target", "target_date", None if value.lower() in _CLEAR else parse_target(value, today=today, past=past))]
 
 
 def _set_owner(value: str, _today: date) -> Update:
@@ -58,6 +74,8 @@ def _set_risk(value: str, _today: date) -> Update:
 
 
 def _set_channel(value: str, _today: date) -> Update:
+    if TYPED_CHANNEL.fullmatch(value):
+        raise unknown_channel(value)
     refusal = f"“{value}” is not a channel. Pick one with #, like `#launch-checkout`."
     return [("channel", "channel_id", _slack_id_or_none(value, is_channel_id, refusal))]
 

@@ -34,8 +34,11 @@ class Risk(StrEnum):
 
 class Launch(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
+    # The key stays when a launch is renamed: releases, subscriptions and digest filters name the launch by it.
     key: str = Field(max_length=80, unique=True, index=True)
     name: str = Field(max_length=80)
+    # The name as a key, so a renamed launch answers to its new name as well as to its key.
+    name_key: str = Field(max_length=80, unique=True, index=True)
     stage: Stage = Field(default=Stage.PLANNING, sa_type=String(16), index=True)
     target_date: date | None = Field(default=None, index=True)
     owner_id: str | None = Field(default=None, max_length=32, index=True)

@@ -4,24 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import datetime
 
 from sqlalchemy import case, func
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, or_, select
 
 from bot.core.errors import InvalidInput, LaunchNotFound
 from bot.core.matching import closest, slugify
 from bot.launches.models import ChecklistItem, Launch, LaunchChange, Risk, Stage
+from bot.launches.slips import Slip, slip, target_moves
 
 BOARD_ROWS = 30  # launches listed on the board; the rest are counted per stage
+FINISHED_ROWS = 15  # launched and cancelled launches listed on `/launch status --all`, each
 # Blocked first, then at risk, then the rest: the order every list of launches needs attention in.
 ATTENTION_ORDER = case((Launch.risk == Risk.BLOCKED, 0), (Launch.risk == Risk.AT_RISK, 1), else_=2)
-
-
-@dataclass(frozen=True)
-class Slip:
-    count: int
-    days: int
 
 
 @dataclass(frozen=True)
@@ -47,6 +43,8 @@ class Board:
     launches: list[Launch]
     count_by_stage: dict[Stage, int]
     readiness: dict[int, int] = field(default_factory=dict)
+    # With `--all`: launched, then cancelled launches, newest first.
+    finished: list[Finished] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -72,19 +70,32 @@ class Board:
         return [(stage, launches) for stage, launches in groups if launches]
 
 
+@dataclass(frozen=True)
+class Finished:
+    """Launches that reached a final stage, each with the day it did: the newest, and how many in all."""
+
+    stage: Stage
+    launches: list[tuple[Launch, datetime]]
+    total: int
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.launches)
 
 
 def find_launch(session: Session, reference: str) -> Launch:
-    """The one launch `reference` names: by key or name, else by a unique partial match."""
+    """The one launch `reference` names: by name or key, else by a unique partial match."""
     reference = reference.strip()
     key = slugify(reference)
     if key:
-        launch = session.exec(select(Launch).where(Launch.key == key)).first()
+        launch = session.exec(select(Launch).where(or_(Launch.name_key == key, Launch.key == key))
+                              .order_by(col(Launch.name_key) != key)).first()
         if launch:
             return launch
-    rows = session.exec(select(Launch.id, Launch.key, Launch.name)).all()
-    names = {launch_id: name for launch_id, _key, name in rows}
-    containing = [launch_id for launch_id, launch_key, _name in rows if key and key in launch_key]
+    rows = session.exec(select(Launch.id, Launch.key, Launch.name_key, Launch.name)).all()
+    names = {launch_id: name for launch_id, _key, _name_key, name in rows}
+    containing = [launch_id for launch_id, launch_key, name_key, _name in rows
+                  if key and (key in name_key or key in launch_key)]
     if len(containing) == 1:
         return session.get_one(Launch, containing[0])
     if containing:
@@ -117,13 +128,18 @@ def split_reference(
     if not cuts:
         return " ".join(words), []
     prefixes = {i: slugify(" ".join(words[:i])) for i in cuts}
-    known = set(session.exec(select(Launch.key).where(col(Launch.key).in_(prefixes.values()))).all())
+    named = session.exec(select(Launch.key, Launch.name_key).where(
+        or_(col(Launch.key).in_(prefixes.values()), col(Launch.name_key).in_(prefixes.values())))).all()
+    known = {key for row in named for key in row}
     cut = next((i for i in cuts if prefixes[i] in known), cuts[0] if before else 1)
     return " ".join(words[:cut]), words[cut:]
 
 
 def launch_detail(session: Session, reference: str) -> LaunchDetail:
-    launch = find_launch(session, reference)
+    return detail_of(session, find_launch(session, reference))
+
+
+def detail_of(session: Session, launch: Launch) -> LaunchDetail:
     checklist = session.exec(
         select(ChecklistItem).where(ChecklistItem.launch_id == launch.id).order_by(ChecklistItem.position)
     ).all()
@@ -133,26 +149,11 @@ def launch_detail(session: Session, reference: str) -> LaunchDetail:
         .order_by(col(LaunchChange.at).desc(), col(LaunchChange.id).desc())
         .limit(5)
     ).all()
-    target_moves = session.exec(
-        select(LaunchChange.old_value, LaunchChange.new_value).where(
-            LaunchChange.launch_id == launch.id, LaunchChange.field == "target"
-        )
-    ).all()
-    return LaunchDetail(launch, list(checklist), list(recent), _slip(target_moves))
+    return LaunchDetail(launch, list(checklist), list(recent), slip(target_moves(session, launch.id)))
 
 
-def _slip(target_moves: Collection[tuple[str | None, str | None]]) -> Slip:
-    """A slip is a target date moved later; days add up over every slip."""
-    count = days = 0
-    for old, new in target_moves:
-        if old and new and new > old:  # ISO dates compare as text
-            count += 1
-            days += (date.fromisoformat(new) - date.fromisoformat(old)).days
-    return Slip(count, days)
-
-
-def board(session: Session, *, limit: int = BOARD_ROWS) -> Board:
-    """Active launches, blocked and at risk first, then by target date."""
+def board(session: Session, *, limit: int = BOARD_ROWS, everything: bool = False) -> Board:
+    """Active launches, blocked and at risk first, then by target date; with `everything`, finished ones too."""
     active = [stage for stage in Stage if stage.is_active]
     counts = dict(
         session.exec(
@@ -169,7 +170,22 @@ def board(session: Session, *, limit: int = BOARD_ROWS) -> Board:
         launches=list(launches),
         count_by_stage={Stage(stage): n for stage, n in counts.items()},
         readiness=_readiness(session, [launch.id for launch in launches]),
+        finished=[_finished(session, stage) for stage in (Stage.LAUNCHED, Stage.CANCELLED)] if everything else [],
     )
+
+
+def _finished(session: Session, stage: Stage) -> Finished:
+    """The day a launch reached `stage` is its last move there; one made in that stage has its creation day."""
+    reached = (select(LaunchChange.launch_id, func.max(LaunchChange.at).label("at"))
+               .where(LaunchChange.field == "stage", LaunchChange.new_value == stage.value)
+               .group_by(LaunchChange.launch_id).subquery())
+    day = func.coalesce(reached.c.at, Launch.created_at)
+    rows = session.exec(
+        select(Launch, day).outerjoin(reached, reached.c.launch_id == Launch.id).where(Launch.stage == stage)
+        .order_by(day.desc(), Launch.name).limit(FINISHED_ROWS)
+    ).all()
+    total = session.exec(select(func.count()).select_from(Launch).where(Launch.stage == stage)).one()
+    return Finished(stage, [(launch, at) for launch, at in rows], total)
 
 
 def _readiness(session: Session, launch_ids: list[int | None]) -> dict[int, int]:

@@ -11,17 +11,20 @@ from sqlmodel import Session
 from bot.core.db import session_scope
 from bot.core.errors import InvalidInput
 from bot.core.herald import Herald
-from bot.launches import changes, read
+from bot.launches import changes, checklist, read
 from bot.launches.changes import Change
 from bot.launches.fields import SETTABLE_FIELDS, parse_target
 from bot.launches.follow_up import follow_up
+from bot.launches.history import HistoryPage, history_page
 from bot.launches.models import Launch
 from bot.launches.read import Board, LaunchDetail
 
+RENAME_WORD = "to"
 
-def board(herald: Herald) -> Board:
+
+def board(herald: Herald, *, everything: bool = False) -> Board:
     with session_scope(herald.engine) as session:
-        return read.board(session)
+        return read.board(session, everything=everything)
 
 
 def detail(herald: Herald, reference: str) -> LaunchDetail:
@@ -29,13 +32,24 @@ def detail(herald: Herald, reference: str) -> LaunchDetail:
         return read.launch_detail(session, reference)
 
 
+def history(herald: Herald, reference: str, *, page: int = 1) -> HistoryPage:
+    with session_scope(herald.engine) as session:
+        return history_page(session, read.find_launch(session, reference), page)
+
+
+def history_by_id(herald: Herald, launch_id: int, *, page: int) -> HistoryPage:
+    """The page an "Older" button names, by the launch's id: it survives a rename."""
+    with session_scope(herald.engine) as session:
+        return history_page(session, read.launch_by_id(session, launch_id), page)
+
+
 def create(herald: Herald, *, name: str, actor_id: str, target: str | None, owner_id: str | None,
-           channel_id: str | None) -> LaunchDetail:
+           channel_id: str | None, past: bool = False) -> LaunchDetail:
     with session_scope(herald.engine) as session:
         launch = changes.create_launch(
             session, name=name, actor_id=actor_id, now=herald.clock(), owner_id=owner_id, channel_id=channel_id,
-            target=parse_target(target, today=herald.today()) if target else None)
-        return read.launch_detail(session, launch.key)
+            target=parse_target(target, today=herald.today(), past=past) if target else None)
+        return read.detail_of(session, launch)
 
 
 def set_field(herald: Herald, *, words: list[str], actor_id: str) -> Change:
@@ -58,7 +72,7 @@ def check(herald: Herald, *, words: list[str], done: bool, actor_id: str) -> Cha
         reference, rest = read.split_reference(session, words)
         if not reference or not rest:
             raise InvalidInput(f"Use `/launch {'check' if done else 'uncheck'} <launch> <item number or name>`.")
-        return _changed(herald, session, changes.check_item(
+        return _changed(herald, session, checklist.check_item(
             session, launch=read.find_launch(session, reference), item=" ".join(rest), done=done, actor_id=actor_id,
             admins=herald.settings.admins, now=herald.clock()))
 
@@ -68,8 +82,29 @@ def add_item(herald: Herald, *, words: list[str], actor_id: str) -> Change:
         reference, rest = read.split_reference(session, words)
         if not reference or not rest:
             raise InvalidInput("Use `/launch add-item <launch> <item>`.")
-        return _changed(herald, session, changes.add_item(
+        return _changed(herald, session, checklist.add_item(
             session, launch=read.find_launch(session, reference), label=" ".join(rest), actor_id=actor_id,
+            admins=herald.settings.admins, now=herald.clock()))
+
+
+def remove_item(herald: Herald, *, words: list[str], actor_id: str) -> Change:
+    with session_scope(herald.engine) as session:
+        reference, rest = read.split_reference(session, words)
+        if not reference or not rest:
+            raise InvalidInput("Use `/launch remove-item <launch> <item number or name>`.")
+        return _changed(herald, session, checklist.remove_item(
+            session, launch=read.find_launch(session, reference), item=" ".join(rest), actor_id=actor_id,
+            admins=herald.settings.admins, now=herald.clock()))
+
+
+def rename(herald: Herald, *, words: list[str], actor_id: str) -> Change:
+    """`<launch> to <new name>`; "to" inside the launch's own name is read as part of it."""
+    with session_scope(herald.engine) as session:
+        reference, rest = read.split_reference(session, words, before={RENAME_WORD})
+        if not reference or len(rest) < 2:
+            raise InvalidInput("Use `/launch rename <launch> to <new name>`.")
+        return _changed(herald, session, changes.rename_launch(
+            session, launch=read.find_launch(session, reference), new_name=" ".join(rest[1:]), actor_id=actor_id,
             admins=herald.settings.admins, now=herald.clock()))
 
 
