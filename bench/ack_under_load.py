@@ -129,7 +129,8 @@ def prepare(engine: Engine, world: World, slack: RateLimitedSlack, *, channels: 
     with session_scope(engine) as session:
         for channel in fan_channels:
             slack.add_channel(channel, channel.lower())
-            subscribe(session, channel_id=channel, spec=COMPONENT, prereleases=False, actor_id="U0ANN")
+            subscribe(session, channel_id=channel, spec=COMPONENT, prereleases=False, actor_id="U0ANN",
+                      as_typed=True)
     world.counts = row_counts(engine)
     return Plan([d.id for d in digests], fan_channels)
 

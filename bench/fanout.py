@@ -131,7 +131,8 @@ async def bench(database_url: str, *, channels: int, ceiling: int, known_limit: 
         with session_scope(engine) as session:
             for channel in channel_ids:
                 slack.add_channel(channel, channel.lower())
-                subscribe(session, channel_id=channel, spec=COMPONENT, prereleases=False, actor_id="U0ANN")
+                subscribe(session, channel_id=channel, spec=COMPONENT, prereleases=False, actor_id="U0ANN",
+                          as_typed=True)
 
         def unfinished() -> int:
             with Session(engine) as session:

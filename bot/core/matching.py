@@ -4,9 +4,20 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Hashable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import TypeVar
 
 from rapidfuzz import fuzz, process, utils
+
+Id = TypeVar("Id", bound=Hashable)
+
+# How alike a typed name and a known one must be for Herald to ask "did you mean …" rather than take the
+# typed name as new (WRatio, 0-100). A typo scores 88-93 (biling → billing 92, chekout → checkout 93,
+# paymnets → payments 88), a name that holds the typed one 90 (checkout → checkout-service), a typo of a
+# part of a longer name 75 (biling → billing-api); unrelated names stay at 60 or under (nosuch → search 50,
+# ui → billing-api 60). A false "did you mean" costs one click on "Use …"; a miss stores a typo for good.
+CLOSE = 75
 
 
 def slugify(text: str) -> str:
@@ -15,7 +26,7 @@ def slugify(text: str) -> str:
     return re.sub(r"[\W_]+", "-", text).strip("-")
 
 
-def closest(query: str, choices: Mapping[int, str], *, limit: int = 5, cutoff: float = 60) -> list[int]:
+def closest(query: str, choices: Mapping[Id, str], *, limit: int | None = 5, cutoff: float = 60) -> list[Id]:
     """Ids of the choices that look most like `query`, best first."""
     matches = process.extract(
         query,
@@ -26,3 +37,47 @@ def closest(query: str, choices: Mapping[int, str], *, limit: int = 5, cutoff: f
         score_cutoff=cutoff,
     )
     return [choice_id for _text, _score, choice_id in matches]
+
+
+@dataclass(frozen=True)
+class Named:
+    """Something Herald knows by name: the key it is stored under, how it is shown, and every spelling of it."""
+
+    key: str
+    name: str
+    spellings: tuple[str, ...] = ()
+
+    @property
+    def spelling(self) -> str:
+        """How to write it so that it is found again: its name, unless that slugifies to another key (a path)."""
+        return self.name if slugify(self.name) == self.key else self.key
+
+
+@dataclass(frozen=True)
+class Found:
+    """What a typed name is: one known thing, or nothing exactly and the known things close to it, best first."""
+
+    exact: Named | None
+    close: list[Named]
+
+
+def find_name(typed: str, known: Iterable[Named], *, limit: int = 5) -> Found:
+    """The known thing `typed` spells (case, spaces and punctuation aside), else the ones it looks like.
+
+    Spellings are compared as rapidfuzz prepares them (lower case, punctuation as spaces), not slugified:
+    the same for names people type, and a tenth of the time over a directory of thousands of entries.
+    """
+    known = list(known)
+    spellings = {(i, j): _plain(spelling) for i, thing in enumerate(known)
+                 for j, spelling in enumerate((thing.name, thing.key, *thing.spellings))}
+    wanted = _plain(typed)
+    exact = next((known[i] for (i, _j), spelling in spellings.items() if spelling == wanted), None)
+    if exact is not None or not wanted:
+        return Found(exact, [])
+    ranked = closest(wanted, spellings, limit=None, cutoff=CLOSE)
+    close = list(dict.fromkeys(i for i, _j in ranked))[:limit]
+    return Found(None, [known[i] for i in close])
+
+
+def _plain(text: str) -> str:
+    return " ".join(utils.default_process(text).split())

@@ -7,7 +7,7 @@ from sqlmodel import Session, delete, select
 from bot.core.db import session_scope
 from bot.core.errors import InvalidInput
 from bot.core.herald import Herald
-from bot.core.matching import slugify
+from bot.core.matching import closest, slugify
 from bot.core.roles import Roles
 from bot.core.render import Message
 from bot.digests.models import Digest, DigestRun
@@ -15,13 +15,15 @@ from bot.digests.runner import render
 from bot.digests.scheduler import digests_changed
 from bot.digests.schedules import Schedule, parse_schedule
 from bot.launches.models import Stage
+from bot.releases.names import COMPONENT, TAG, TEAM, either, resolve_component, resolve_tag, resolve_team
 
 FILTERS = ("team", "component", "tag", "stage")
 ALWAYS = "always"
 
 
 def parse_options(words: list[str]) -> tuple[dict[str, str], bool]:
-    """Filters like `team:payments stage:beta`, and `always` (post even when empty)."""
+    """Filters like `team:payments stage:beta`, and `always` (post even when empty), as typed (slugs); the
+    names in them are resolved by `resolve_filters`."""
     filters: dict[str, str] = {}
     always = False
     for word in words:
@@ -33,8 +35,29 @@ def parse_options(words: list[str]) -> tuple[dict[str, str], bool]:
         else:
             raise InvalidInput(f"I don't understand “{word}”. Filters: team:…, component:…, tag:…, stage:…; or `always`.")
     if "stage" in filters and filters["stage"] not in set(Stage):
-        raise InvalidInput(f"“{filters['stage']}” is not a stage. Stages: {', '.join(Stage)}.")
+        close = closest(filters["stage"], {stage: stage.value for stage in Stage})
+        hint = f" Did you mean {either(close)}?" if close else ""
+        raise InvalidInput(f"“{filters['stage']}” is not a stage.{hint} Stages: {', '.join(Stage)}.")
     return filters, always
+
+
+def resolve_filters(session: Session, filters: dict[str, str], *,
+                    keep: str | None = None) -> tuple[dict[str, str], list[str]]:
+    """Filters under the keys Herald knows their names by, and the filters naming nothing known yet.
+
+    A team must exist. A component or tag may be new (a digest set up before a repository's first release);
+    one like known names raises names.UnclearName, unless it is `keep`, the name the person chose as typed.
+    """
+    resolved, new = dict(filters), []
+    if TEAM in filters:
+        resolved[TEAM] = resolve_team(session, filters[TEAM]).key
+    for kind, resolve in ((COMPONENT, resolve_component), (TAG, resolve_tag)):
+        if kind in filters:
+            found = resolve(session, filters[kind], as_typed=filters[kind] == keep)
+            resolved[kind] = found.key
+            if not found.known:
+                new.append(f"{kind}:{filters[kind]}")
+    return resolved, new
 
 
 def set_digest(
@@ -70,15 +93,18 @@ def digest_for(session: Session, channel_id: str) -> Digest:
     return digest
 
 
-def set_up(herald: Herald, *, where: str, personal: bool, words: list[str], actor_id: str) -> Digest:
-    """`daily 09:00 [zone] [filters] [always]` and the like, for a channel or a person."""
+def set_up(herald: Herald, *, where: str, personal: bool, words: list[str], actor_id: str,
+           keep: str | None = None) -> tuple[Digest, list[str]]:
+    """`daily 09:00 [zone] [filters] [always]` and the like, for a channel or a person; with the filters that
+    name nothing known yet (see resolve_filters)."""
     schedule, rest = parse_schedule(words, default_timezone=herald.settings.timezone, now=herald.clock())
     filters, always = parse_options(rest)
     with session_scope(herald.engine) as session:
+        filters, new = resolve_filters(session, filters, keep=keep)
         digest = set_digest(session, channel_id=where, personal=personal, schedule=schedule, filters=filters,
                             always=always, actor_id=actor_id, roles=herald.roles)
     digests_changed(herald.engine)
-    return digest
+    return digest, new
 
 
 def turn_off(herald: Herald, *, where: str, actor_id: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,14 +14,21 @@ from slack_bolt.async_app import AsyncApp
 from bot.core.block_ids import ActionId, BlockId, ViewId
 from bot.core.errors import HeraldError, InvalidInput
 from bot.core.herald import Herald
+from bot.core.matching import closest
 from bot.core.render import Message, actor
+from bot.handlers import digests as digests_ui
 from bot.handlers.support.command_text import Invocation, Reply, text_of
-from bot.handlers.support.replies import notice
+from bot.handlers.support.name_choices import choice_of, choices
+from bot.handlers.support.replies import error_message, notice
 from bot.releases import service as releases
+from bot.releases.listing import releases_here
+from bot.releases.names import TAG, TAG_PREFIX, UnclearName
 from bot.releases.recording import ReleaseInput, validate
 
 PRERELEASES_FLAG = "--prereleases"
 HISTORY = "history"
+RELEASES = "releases"  # the keyword after `subscribe`; `release` is read as it too
+KEYWORD_CUTOFF = 90  # "relases" scores 93 against it; "release-notes" (84) is a component's name
 
 
 class ReleaseForm(BaseModel):
@@ -35,13 +43,14 @@ class ReleaseForm(BaseModel):
 def register(app: AsyncApp) -> None:
     app.view(ViewId.RELEASE_FORM)(submit_release_form)
     app.action(ActionId.PREVIEW_RELEASE)(preview_release_form)
+    app.action(re.compile(f"^{re.escape(ActionId.CHOOSE_NAME)}"))(choose_name)
 
 
-def release(herald: Herald, call: Invocation) -> Reply:
+def release(herald: Herald, call: Invocation, *, keep: str | None = None) -> Reply:
     """`/launch release <name> <version>` opens the form; `/launch release history <name> <version>` shows the trail."""
     if len(call.words) >= 3 and call.words[0].lower() == HISTORY:
         return release_history(herald, call)
-    return open_release_form(herald, call)
+    return open_release_form(herald, call, keep=keep)
 
 
 def release_history(herald: Herald, call: Invocation) -> Reply:
@@ -63,15 +72,25 @@ def _short(value: str | None) -> str:
     return flat if len(flat) <= 80 else flat[:79] + "…"
 
 
-def open_release_form(herald: Herald, call: Invocation) -> Reply:
+def open_release_form(herald: Herald, call: Invocation, *, keep: str | None = None) -> Reply:
+    """The form opens for a known component or launch, or a new name nothing known looks like; a name like known
+    ones is asked about first (`keep`: the person chose the name as typed)."""
     if len(call.words) < 2:
         raise InvalidInput("Use `/launch release <launch or component> <version>`, like `/launch release billing 1.4.0`.")
-    form = ReleaseForm(component=text_of(call.words[:-1]), version=text_of(call.words[-1:]), channel_id=call.channel_id)
+    typed, version = text_of(call.words[:-1]), text_of(call.words[-1:])
+    validate(ReleaseInput(component=typed, version=version, source="slack"))
+    try:
+        component = releases.release_component(herald, typed, as_typed=keep is not None)
+    except UnclearName as unclear:
+        return Reply(choices(herald.renderer, unclear, command="release",
+                             words_for=lambda name: [name, *call.words[-1:]]))
+    form = ReleaseForm(component=component.spelling, version=version, channel_id=call.channel_id)
     data = ReleaseInput(component=form.component, version=form.version, source="slack", created_by=call.user_id)
-    validate(data)
     releases.check_may_record(herald, data)
     view = _form_view(herald, form, preview=None)
-    return Reply(None, after=lambda: herald.slack.views_open(trigger_id=call.trigger_id, view=view))
+    first = None if component.known else notice(
+        herald.renderer, f"Nothing called “{component.name}” is known yet: this will be its first release.")
+    return Reply(first, after=lambda: herald.slack.views_open(trigger_id=call.trigger_id, view=view))
 
 
 async def preview_release_form(ack, body: dict, herald: Herald) -> None:
@@ -112,17 +131,25 @@ async def _confirm(herald: Herald, form: ReleaseForm, user_id: str, release_id: 
     )
 
 
-def subscribe(herald: Herald, call: Invocation) -> Reply:
+def subscribe(herald: Herald, call: Invocation, *, keep: str | None = None) -> Reply:
     words, prereleases = _subscription_words(call)
-    target = releases.subscribe(herald, channel_id=call.channel_id, spec=" ".join(words), prereleases=prereleases,
-                                actor_id=call.user_id)
+    spec = text_of(words)
+    try:
+        target = releases.subscribe(herald, channel_id=call.channel_id, spec=spec, prereleases=prereleases,
+                                    actor_id=call.user_id, as_typed=keep is not None)
+    except UnclearName as unclear:
+        prefix, flags = TAG_PREFIX if unclear.kind == TAG else "", [PRERELEASES_FLAG] if prereleases else []
+        return Reply(choices(herald.renderer, unclear, command="subscribe",
+                             words_for=lambda name: [RELEASES, prefix + name, *flags]))
     extra = ", pre-releases included" if prereleases else ""
-    return Reply(notice(herald.renderer, f"This channel now gets {target.label}{extra}."))
+    new = "" if target.known else (f" Nothing called “{spec}” is known yet; this channel will get its releases "
+                                   "once one is recorded.")
+    return Reply(notice(herald.renderer, f"This channel now gets {target.label}{extra}.{new}"))
 
 
 def unsubscribe(herald: Herald, call: Invocation) -> Reply:
     words, _ = _subscription_words(call)
-    target = releases.unsubscribe(herald, channel_id=call.channel_id, spec=" ".join(words), actor_id=call.user_id)
+    target = releases.unsubscribe(herald, channel_id=call.channel_id, spec=text_of(words), actor_id=call.user_id)
     return Reply(notice(herald.renderer, f"This channel no longer gets {target.label}."))
 
 
@@ -135,9 +162,40 @@ def subscriptions(herald: Herald, call: Invocation) -> Reply:
 
 
 def _subscription_words(call: Invocation) -> tuple[list[str], bool]:
-    words = call.words[1:] if call.words[:1] == ["releases"] else call.words
+    """The target's words and whether pre-releases too; `releases` (or `release`) before them is the keyword."""
+    words = list(call.words)
+    if words and words[0].lower() in (RELEASES, "release"):
+        words = words[1:]
+    elif words and closest(words[0], {RELEASES: RELEASES}, cutoff=KEYWORD_CUTOFF):
+        raise InvalidInput(f"Did you mean `releases`? Use `/launch {call.subcommand} releases "
+                           "<component|tag:…|all>`.")
     prereleases = PRERELEASES_FLAG in (w.lower() for w in words)
     return [w for w in words if w.lower() != PRERELEASES_FLAG], prereleases
+
+
+async def choose_name(ack, body: dict, action: dict, respond, herald: Herald) -> None:
+    """A "did you mean" button: run its command again, as the person who pressed it, with the name chosen."""
+    await ack()
+    try:
+        choice = choice_of(action.get("value") or "")
+        channel_id = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+        if not channel_id:
+            raise InvalidInput("This button is out of date: run the command again.")
+        call = Invocation(choice.command, choice.words, body["user"]["id"], channel_id, False,
+                          body.get("trigger_id", ""))
+        reply = RUN_AGAIN[choice.command](herald, call, keep=choice.keep)
+    except HeraldError as error:
+        await respond(replace_original=True, **error_message(herald.renderer, error))
+        return
+    if reply.message is not None:
+        await respond(replace_original=True, **reply.message)
+    else:
+        await respond(delete_original=True)
+    if reply.after is not None:
+        herald.background.spawn(reply.after())
+
+
+RUN_AGAIN = {"subscribe": subscribe, "release": release, "digest": digests_ui.digest}
 
 
 def _form_view(herald: Herald, form: ReleaseForm, preview: Message | None) -> dict:
@@ -185,3 +243,11 @@ FORM_FIELDS = {"title": BlockId.TITLE, "notes": BlockId.NOTES, "link": BlockId.L
 def _field_of(error: HeraldError) -> str:
     """The modal input an error is about, so Slack shows it under that input."""
     return FORM_FIELDS.get(getattr(error, "field", None) or "", BlockId.NOTES)
+
+
+def list_releases(herald: Herald, call: Invocation) -> Reply:
+    """`/launch releases [component]`: the newest releases, each with where it was delivered or why not."""
+    component = text_of(call.words) if call.words else None
+    found = releases_here(herald, component=component)
+    title = f"Recent releases of {found[0].name}" if component else "Recent releases"
+    return Reply(herald.renderer.message("releases/list.json.j2", title=title, releases=found))

@@ -15,16 +15,18 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from bot.core.errors import InvalidInput
-from bot.core.matching import slugify
+from bot.core.matching import Named, find_name, slugify
 from bot.core.models import utcnow
 from bot.core.roles import Roles
 from bot.directory.models import Component
 from bot.launches.models import Launch
 from bot.releases.history import record_change
 from bot.releases.models import LAUNCH_SOURCE, Delivery, DeliveryState, Release, Subscription
+from bot.releases.names import TAG_PREFIX, either, resolve_component, resolve_tag
 
 ALL = "all"
-TAG_PREFIX = "tag:"
+SUBSCRIBE_USAGE = ("Say which releases: `/launch subscribe releases <component|tag:…|all> [--prereleases]` "
+                   "(`all` for every release).")
 MAX_NOTES = 40_000
 URL = re.compile(r"https?://[^\s<>|]+")
 
@@ -51,6 +53,7 @@ class Target:
     """What a subscription asks for, as the channel typed it."""
 
     value: str  # component key, "tag:x" or "all"
+    known: bool = field(default=True, compare=False)  # False: a name nothing has been recorded under yet
 
     @property
     def label(self) -> str:
@@ -196,9 +199,9 @@ def due_releases(session: Session, *, now: datetime) -> list[Release]:
 
 
 def subscribe(session: Session, *, channel_id: str, spec: str, prereleases: bool, actor_id: str,
-              roles: Roles = Roles()) -> Subscription:
+              roles: Roles = Roles(), as_typed: bool = False) -> Target:
     """A new subscription is anyone's to make; changing one that is on belongs to whoever set it up."""
-    target = parse_target(spec)
+    target = parse_target(session, spec, as_typed=as_typed)
     subscription = session.exec(select(Subscription).where(
         Subscription.channel_id == channel_id, Subscription.target == target.value)).first()
     if subscription is not None and subscription.active and subscription.prereleases != prereleases:
@@ -208,15 +211,21 @@ def subscribe(session: Session, *, channel_id: str, spec: str, prereleases: bool
     subscription.active, subscription.prereleases = True, prereleases
     session.add(subscription)
     session.flush()
-    return subscription
+    return target
 
 
 def unsubscribe(session: Session, *, channel_id: str, spec: str, actor_id: str, roles: Roles = Roles()) -> Target:
-    target = parse_target(spec)
-    subscription = session.exec(select(Subscription).where(
-        Subscription.channel_id == channel_id, Subscription.target == target.value, col(Subscription.active))).first()
-    if subscription is None:
-        raise InvalidInput(f"This channel is not subscribed to {target.label}. `/launch subscriptions` lists what it gets.")
+    """Only what the channel is subscribed to can be stopped: a name like one of those is asked about."""
+    spec = " ".join(spec.split())
+    if not spec:
+        raise InvalidInput("Say which releases to stop: `/launch unsubscribe releases <component|tag:…|all>`.")
+    active = {s.target: s for s in subscriptions(session, channel_id=channel_id)}
+    found = find_name(spec, [Named(value, Target(value).label) for value in active])
+    if found.exact is None:
+        close = f" Did you mean {either(thing.name for thing in found.close)}?" if found.close else ""
+        raise InvalidInput(f"This channel is not subscribed to {Target(spec).label}.{close} "
+                           "`/launch subscriptions` lists what it gets.")
+    target, subscription = Target(found.exact.key), active[found.exact.key]
     roles.check_setter_or_admin(subscription.created_by, actor_id, f"this channel's {target.label}")
     subscription.active = False
     session.add(subscription)
@@ -236,19 +245,18 @@ def deactivate(session: Session, subscription_id: int) -> Subscription | None:
     return subscription
 
 
-def parse_target(spec: str) -> Target:
+def parse_target(session: Session, spec: str, *, as_typed: bool = False) -> Target:
+    """What a channel subscribes to, resolved against the names Herald knows; `all` only when said."""
     spec = spec.strip()
-    if not spec or spec.lower() == ALL:
+    if not spec:
+        raise InvalidInput(SUBSCRIBE_USAGE)
+    if spec.lower() == ALL:
         return Target(ALL)
     if spec.lower().startswith(TAG_PREFIX):
-        tag = slugify(spec[len(TAG_PREFIX):])
-        if not tag or len(tag) > 100:
-            raise InvalidInput("Name the tag (at most 100 characters): `/launch subscribe releases tag:mobile`.")
-        return Target(TAG_PREFIX + tag)
-    key = slugify(spec)
-    if not key or len(key) > 100:
-        raise InvalidInput("Subscribe to a component, `tag:<tag>` or `all`.")
-    return Target(key)
+        tag = resolve_tag(session, spec[len(TAG_PREFIX):], as_typed=as_typed)
+        return Target(TAG_PREFIX + tag.key, known=tag.known)
+    component = resolve_component(session, spec, as_typed=as_typed)
+    return Target(component.key, known=component.known)
 
 
 def find_release(session: Session, data: ReleaseInput) -> Release | None:

@@ -18,6 +18,7 @@ from bot.releases import permissions, recording
 from bot.releases.announcement import announcement
 from bot.releases.history import changes_of
 from bot.releases.models import Release, ReleaseChange
+from bot.releases.names import Resolution, resolve_component
 from bot.releases.recording import ReleaseInput, Target
 
 
@@ -38,6 +39,12 @@ def preview(herald: Herald, data: ReleaseInput, *, channel_id: str) -> Message:
                       title=data.title, notes=data.notes, link=data.link, prerelease=False, source=data.source)
     with session_scope(herald.engine) as session:
         return announcement(session, herald.renderer, release, channel_id=channel_id)
+
+
+def release_component(herald: Herald, typed: str, *, as_typed: bool = False) -> Resolution:
+    """The component or launch a release from Slack is recorded under (see names.resolve_component)."""
+    with session_scope(herald.engine) as session:
+        return resolve_component(session, typed, as_typed=as_typed)
 
 
 def check_may_record(herald: Herald, data: ReleaseInput) -> None:
@@ -125,11 +132,12 @@ def apply_webhook(herald: Herald, action: str, data: ReleaseInput) -> Applied:
         return Applied(Outcome.RECORDED if stored else Outcome.UPDATED, release.id)  # also for a lost race
 
 
-def subscribe(herald: Herald, *, channel_id: str, spec: str, prereleases: bool, actor_id: str) -> Target:
+def subscribe(herald: Herald, *, channel_id: str, spec: str, prereleases: bool, actor_id: str,
+              as_typed: bool = False) -> Target:
+    """`as_typed`: the person chose to keep a name close to known ones (see names.UnclearName)."""
     with session_scope(herald.engine) as session:
-        subscription = recording.subscribe(session, channel_id=channel_id, spec=spec, prereleases=prereleases,
-                                           actor_id=actor_id, roles=herald.roles)
-        return Target(subscription.target)
+        return recording.subscribe(session, channel_id=channel_id, spec=spec, prereleases=prereleases,
+                                   actor_id=actor_id, roles=herald.roles, as_typed=as_typed)
 
 
 def unsubscribe(herald: Herald, *, channel_id: str, spec: str, actor_id: str) -> Target:

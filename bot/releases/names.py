@@ -1,0 +1,131 @@
+"""What Herald knows by name (components, teams, tags) and the one way a typed name becomes one of them.
+
+Must-exist names (a team, a channel's subscription) are refused when unknown, the close ones suggested.
+May-be-new names (a repository's first release, a new tag) are taken as typed when nothing known is close;
+when something is, the person picks (`UnclearName`) and nothing is stored until they do.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import String, cast
+from sqlmodel import Session, col, select
+
+from bot.core.errors import HeraldError, InvalidInput
+from bot.core.matching import Named, find_name, slugify
+from bot.directory.models import Component, Team
+from bot.launches.models import Launch
+from bot.releases.models import Release, Subscription
+
+COMPONENT = "component"
+TEAM = "team"
+TAG = "tag"
+TAG_PREFIX = "tag:"
+LONGEST = 100  # characters of a stored component or tag key
+LISTED = 10  # known names a refusal lists when none is close
+
+
+class UnclearName(HeraldError):
+    """A typed name close to known ones but none of them: the person picks one, or keeps what they typed."""
+
+    def __init__(self, kind: str, typed: str, candidates: list[Named]) -> None:
+        self.kind, self.typed, self.candidates = kind, typed, candidates
+        super().__init__(f"I don't know a {kind} “{typed}”. Did you mean {either(c.name for c in candidates)}?")
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """A typed name resolved: the key to store, how to show it, whether Herald knew it, and what was typed."""
+
+    key: str
+    name: str
+    known: bool
+    typed: str
+
+    @property
+    def spelling(self) -> str:
+        """A spelling that records under its key: as typed when it is one (an alias is not), else the known one."""
+        return self.typed if slugify(self.typed) == self.key else Named(self.key, self.name).spelling
+
+
+def resolve_component(session: Session, typed: str, *, as_typed: bool = False) -> Resolution:
+    """A component or launch by name, key or alias; `as_typed`: the person chose to keep a new name close to
+    known ones (a button, or the CLI's --new-component)."""
+    return _may_be_new(COMPONENT, typed, components(session), as_typed=as_typed)
+
+
+def resolve_tag(session: Session, typed: str, *, as_typed: bool = False) -> Resolution:
+    return _may_be_new(TAG, typed, tags(session), as_typed=as_typed)
+
+
+def resolve_team(session: Session, typed: str) -> Resolution:
+    return must_exist(TEAM, typed, teams(session))
+
+
+def must_exist(kind: str, typed: str, known: list[Named]) -> Resolution:
+    """The known thing `typed` names; else refused, saying which ones it looks like (or which there are)."""
+    found = find_name(typed, known)
+    if found.exact is not None:
+        return Resolution(found.exact.key, found.exact.name, known=True, typed=typed)
+    if found.close:
+        raise InvalidInput(f"I don't know a {kind} “{typed}”. Did you mean {either(c.name for c in found.close)}?")
+    listed = sorted(thing.name for thing in known)
+    others = f" Known {kind}s: {', '.join(listed[:LISTED])}{', …' if len(listed) > LISTED else ''}." if listed else ""
+    raise InvalidInput(f"I don't know a {kind} “{typed}”.{others}")
+
+
+def _may_be_new(kind: str, typed: str, known: list[Named], *, as_typed: bool) -> Resolution:
+    typed = " ".join(typed.split())
+    key = slugify(typed)
+    if not key or len(key) > LONGEST:
+        raise InvalidInput(f"Name the {kind} (at most {LONGEST} characters).")
+    found = find_name(typed, known)
+    if found.exact is not None:
+        return Resolution(found.exact.key, found.exact.name, known=True, typed=typed)
+    if found.close and not as_typed:
+        raise UnclearName(kind, typed, found.close)
+    return Resolution(key, typed, known=False, typed=typed)
+
+
+def components(session: Session) -> list[Named]:
+    """Directory components (name, key, aliases), launches, and what releases were recorded under; the
+    directory's spelling first, as a release's display name takes it."""
+    directory = [Named(slugify(key), name, (key, *aliases)) for key, name, aliases in
+                 session.exec(select(Component.key, Component.name, Component.aliases)).all()]
+    launches = [Named(key, name, (name_key,)) for key, name, name_key in
+                session.exec(select(Launch.key, Launch.name, Launch.name_key)).all()]
+    released = [Named(key, name) for key, name in
+                session.exec(select(Release.component, Release.component_name).distinct()).all()]
+    return _first_of_each_key([*directory, *launches, *released])
+
+
+def teams(session: Session) -> list[Named]:
+    return [Named(key, name, tuple(filter(None, [display]))) for key, name, display in
+            session.exec(select(Team.key, Team.name, Team.display_name)).all()]
+
+
+def tags(session: Session) -> list[Named]:
+    """Tags of releases and directory components, and those channels subscribed to."""
+    found: set[str] = set()
+    for model in (Release, Component):
+        for listed in session.exec(select(cast(model.tags, String)).distinct()).all():
+            found.update(slugify(tag) for tag in json.loads(listed or "[]"))
+    subscribed = session.exec(select(Subscription.target).where(col(Subscription.target).startswith(TAG_PREFIX)))
+    found.update(target.removeprefix(TAG_PREFIX) for target in subscribed.all())
+    return [Named(tag, tag) for tag in sorted(found - {""})]
+
+
+def _first_of_each_key(things: Iterable[Named]) -> list[Named]:
+    unique: dict[str, Named] = {}
+    for thing in things:
+        unique.setdefault(thing.key, thing)
+    return list(unique.values())
+
+
+def either(names: Iterable[str]) -> str:
+    """“a”, “a or b”, “a, b or c”."""
+    names = list(names)
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
