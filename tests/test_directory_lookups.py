@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import Session, select
 
 from bot.core.block_ids import ActionId
-from bot.directory.models import Component, OwnershipChange
+from bot.directory.models import Component, OwnershipChange, Team
 from tests.support.factories import add_component, add_team, contact
 
 
@@ -112,6 +112,59 @@ async def test_a_non_owners_change_is_refused_and_changes_nothing(sender, direct
         assert session.exec(select(OwnershipChange)).all() == []
         billing = session.exec(select(Component).where(Component.key == "billing-api")).one()
         assert billing.primary_contact_id == contact(session, "U0ANN").id
+
+
+async def test_an_unknown_team_is_refused_with_close_names_and_nothing_is_stored(sender, directory, engine):
+    with Session(engine) as session:
+        add_team(session, "Platform")
+    for typed, answer_says in (("paymnts", "I don't know a team “paymnts”. Did you mean Payments?"),
+                               ("nosuchteam", "I don't know a team “nosuchteam”. Teams: Payments, Platform.")):
+        answer = await sender.command(f"set billing api team {typed}", command="/whoowns")
+        assert answer_says in answer.text
+    with Session(engine) as session:
+        assert [team.name for team in session.exec(select(Team).order_by(Team.name)).all()] == ["Payments", "Platform"]
+        assert session.exec(select(OwnershipChange)).all() == []
+        billing = session.exec(select(Component).where(Component.key == "billing-api")).one()
+        assert session.get(Team, billing.team_id).name == "Payments"
+
+
+async def test_a_team_is_found_by_its_key_name_or_display_name(sender, directory, engine):
+    with Session(engine) as session:
+        platform = add_team(session, "platform-eng")
+        platform.display_name = "Platform Engineering"
+        session.add(platform)
+        session.commit()
+    answer = await sender.command("set billing api team platform engineering", command="/whoowns")
+    assert "Team: Payments → platform-eng" in answer.text and "*Team*\\nPlatform Engineering" in answer.text
+
+
+async def test_changing_the_team_keeps_the_entrys_own_channel_and_shows_old_and_new(sender, directory, engine):
+    with Session(engine) as session:
+        add_team(session, "Platform", channel="C0PLATFORM")
+    channel = await sender.command("set billing api channel <#C0BILLING|billing>", command="/whoowns")
+    assert section_texts(channel)[0] == "Channel: none → <#C0BILLING>"
+    team = await sender.command("set billing api team platform", command="/whoowns")
+    assert section_texts(team)[0] == "Team: Payments → Platform"
+    assert team.json["text"] == "Billing API · Team: Payments → Platform"
+    assert "*Channel*\\n<#C0BILLING>" in team.text and "C0PLATFORM" not in team.text
+    with Session(engine) as session:
+        assert session.exec(select(Component.channel).where(Component.key == "billing-api")).one() == "C0BILLING"
+
+
+@pytest.mark.parametrize(("typed", "says"), [
+    ("primary <@U0CAROL|carol>", "Primary: <@U0ANN> → <@U0CAROL>"),
+    ("backup <@U0CAROL|carol>", "Backup: <@U0BOB> → <@U0CAROL>"),
+    ("escalation page <the> on-call", "Escalation: none → page &lt;the&gt; on-call"),
+    ("team Payments", "Team is already Payments: nothing changed."),
+])
+async def test_every_field_set_shows_its_old_and_new_value(sender, directory, typed, says):
+    answer = await sender.command(f"set billing api {typed}", command="/whoowns")
+    assert section_texts(answer)[0] == says
+    assert answer.json["blocks"][1]["text"]["text"] == "Billing API"  # the card follows
+
+
+def section_texts(answer) -> list[str]:
+    return [block["text"]["text"] for block in answer.json["blocks"] if block["type"] == "section" and "text" in block]
 
 
 async def test_mention_in_a_channel_is_answered_in_its_thread(sender, directory, slack):

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, col, or_, select
 
 from bot.core.errors import InvalidInput, NotAllowed
-from bot.core.matching import slugify
+from bot.core.matching import Named, find_name, slugify
 from bot.core.models import utcnow
 from bot.core.slack_ids import is_channel_id, is_user_id
 from bot.directory.index import Match, index_for, touch
@@ -46,6 +46,16 @@ class Card:
     @property
     def escalation(self) -> str | None:
         return self.component.escalation or (self.team.escalation if self.team else None)
+
+
+@dataclass(frozen=True)
+class Changed:
+    """An entry after `/whoowns set`, and what the field was and is now (as stored: names, user and channel IDs)."""
+
+    card: Card
+    field: str
+    old: str | None
+    new: str | None
 
 
 @dataclass(frozen=True)
@@ -139,7 +149,7 @@ def gaps(session: Session, *, where: tuple = ()) -> list[Gap]:
 
 def change(
     session: Session, *, key: str, field_name: str, value: str, actor_id: str, admins: Collection[str]
-) -> Card:
+) -> Changed:
     component = session.exec(select(Component).where(Component.key == key)).one()
     _check_may_change(session, component, actor_id, admins)
     field_name = field_name.lower()
@@ -153,7 +163,7 @@ def change(
         session.add(OwnershipChange(component_id=component.id, actor_id=actor_id, field=field_name,
                                     old_value=old, new_value=new))
     session.flush()
-    return card(session, component.id)
+    return Changed(card(session, component.id), field_name, old, new)
 
 
 def claim(session: Session, *, name: str, actor_id: str) -> Card:
@@ -252,12 +262,16 @@ def _apply(session: Session, component: Component, field_name: str, value: str) 
 
 
 def _team_named(session: Session, name: str) -> Team:
-    key = slugify(name.removeprefix("@"))
-    team = session.exec(select(Team).where(Team.key == key)).first()
-    if team is None:
-        if not key:
-            raise InvalidInput("Name the team: `/whoowns set <thing> team <team name>`.")
-        team = Team(key=key, name=name.removeprefix("@"))
-        session.add(team)
-        session.flush()
-    return team
+    """A team the directory knows, by key, name or display name; a typo is answered, never made a new team."""
+    name = name.removeprefix("@")
+    if not slugify(name):
+        raise InvalidInput("Name the team: `/whoowns set <thing> team <team name>`.")
+    teams = {team.key: team for team in session.exec(select(Team)).all()}
+    found = find_name(name, [Named(team.key, team.name, tuple(filter(None, [team.display_name])))
+                             for team in teams.values()], limit=3)
+    if found.exact is not None:
+        return teams[found.exact.key]
+    if found.close:
+        raise InvalidInput(f"I don't know a team “{name}”. Did you mean {' or '.join(t.name for t in found.close)}?")
+    known = ", ".join(sorted(team.name for team in teams.values())[:10]) or "none yet (`herald import owners` adds them)"
+    raise InvalidInput(f"I don't know a team “{name}”. Teams: {known}.")

@@ -6,7 +6,7 @@ from bot.core.db import session_scope
 from bot.core.errors import InvalidInput
 from bot.core.herald import Herald
 from bot.directory import entries
-from bot.directory.entries import Card, Gap, Lookup
+from bot.directory.entries import Card, Changed, Gap, Lookup
 from bot.directory.models import Component, Team
 from bot.directory.people import Person
 
@@ -38,7 +38,7 @@ def gaps(herald: Herald) -> list[Gap]:
         return entries.gaps(session)
 
 
-def set_field(herald: Herald, *, words: list[str], actor_id: str) -> Card:
+def set_field(herald: Herald, *, words: list[str], actor_id: str) -> Changed:
     """`<thing> <field> <value>` as typed (mentions as plain IDs): the thing is whatever comes before the field."""
     cut = next((i for i, w in enumerate(words) if i > 0 and w.lower() in SETTABLE), None)
     if cut is None or cut == len(words) - 1:

@@ -96,8 +96,10 @@ def answer(herald: Herald, words: list[str], *, actor_id: str) -> Answer:
         return Answer(_list(herald, f"Ownership gaps ({len(gaps)})", [(g.component.name, g.reason) for g in gaps],
                             "Every entry has a reachable primary contact."))
     if first == "set":
-        card = directory.set_field(herald, words=[plain_id(w) for w in words[1:]], actor_id=actor_id)
-        return Answer(_card(herald, card), card.contact_ids)
+        changed = directory.set_field(herald, words=[plain_id(w) for w in words[1:]], actor_id=actor_id)
+        card = _card(herald, changed.card)
+        return Answer(herald.renderer.message("directory/changed.json.j2", changed=changed, card=card),
+                      changed.card.contact_ids)
     found = directory.lookup(herald, text_of(words))
     if found.card is None:
         return Answer(herald.renderer.message("directory/not_found.json.j2", query=found.query, others=found.others))
