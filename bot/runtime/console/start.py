@@ -1,0 +1,88 @@
+"""`herald console`: the store migrated and seeded with the demo, problems sent to a log file, then the session."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.core.db import make_engine, migrate, session_scope, shown_url
+from bot.core.settings import Settings
+from bot.runtime.app import make_herald
+from bot.runtime.console.completion import HeraldCompleter
+from bot.runtime.console.readers import PipedReader, TerminalReader
+from bot.runtime.console.screen import Screen
+from bot.runtime.console.session import Console
+from bot.runtime.console.slack import ConsoleWebClient
+from bot.runtime.console.workspace import name_of, people
+from bot.runtime.demo import CONSOLE_USER, DEMO_CHANNELS, seed_demo
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def run_console(settings: Settings, *, verbose: bool = False) -> int:
+    """Run the console on this store until Ctrl-D or `exit`; `verbose` also shows the log on stderr."""
+    tty = sys.stdin.isatty() and sys.stdout.isatty()
+    folder = state_dir()
+    log_file = log_to_file(folder / "console.log", verbose=verbose)
+    store = shown_url(settings.database_url)
+    try:
+        migrate(settings.database_url)
+        slack = ConsoleWebClient(sys.stdout, tty=tty)
+        herald = make_herald(settings, make_engine(settings.database_url), slack=slack)
+        with session_scope(herald.engine) as session:
+            added = seed_demo(session, today=herald.today())
+    except SQLAlchemyError as error:
+        logging.getLogger(__name__).exception("the store at %s is not usable", store)
+        print(f"herald: the store at {store} is not usable ({type(error).__name__}); see {log_file}", file=sys.stderr)
+        return 1
+    reader = (TerminalReader(HeraldCompleter(herald.engine), history_file=folder / "console_history") if tty
+              else PipedReader(sys.stdin, sys.stdout))
+    greet(slack.screen, store=store, added=added, log_file=log_file)
+    try:
+        asyncio.run(Console(herald, reader).repl())
+    except KeyboardInterrupt:  # Ctrl-C while Herald was busy, outside a prompt
+        pass
+    return 0
+
+
+def greet(screen: Screen, *, store: str, added: int, log_file: Path) -> None:
+    screen.say("Herald console: Slack commands, answered here from the local store.", "bold")
+    screen.say(f"Using the store at {store}" + (f"; loaded {added} demo launches." if added else "."))
+    screen.say(f"Problems are logged to {log_file}", "dim")
+    me = name_of(CONSOLE_USER)
+    screen.say(f"You are @{me}; demo people: {' '.join('@' + name for name in people() if name != me)}; "
+               f"channels: {' '.join('#' + name for name in DEMO_CHANNELS.values())}.")
+    screen.say("Try /launch status, /whoowns billing, home. Tab completes, Up recalls, a button's number presses "
+               "it, Ctrl-C clears the line, Ctrl-D quits.")
+
+
+def state_dir() -> Path:
+    """Where the console keeps its log and history: $XDG_STATE_HOME/herald, else a temporary folder."""
+    base = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state")
+    for folder in (base / "herald", Path(tempfile.gettempdir()) / f"herald-{os.getuid()}"):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            return folder
+        except OSError:
+            continue
+    return Path.cwd()
+
+
+def log_to_file(path: Path, *, verbose: bool) -> Path:
+    """Every log record (Herald's, Bolt's, SQLAlchemy's, Alembic's) goes to `path`, none to the screen."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    to_file = logging.FileHandler(path, encoding="utf-8")
+    to_file.setFormatter(logging.Formatter(LOG_FORMAT))
+    root.addHandler(to_file)
+    if verbose:
+        root.addHandler(logging.StreamHandler(sys.stderr))
+    root.setLevel(logging.INFO)
+    return path
