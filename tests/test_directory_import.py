@@ -386,6 +386,96 @@ async def test_prune_keeps_an_entry_whose_row_was_skipped_as_invalid(herald_impo
     assert set(stored(engine)) == {"alpha", "beta"}
 
 
+async def test_prune_after_another_file_removes_none_of_that_files_entries(herald_import, workspace, engine):
+    await herald_import(EXAMPLES / "owners.yaml")
+    yaml_entries = set(stored(engine))
+
+    run = await herald_import(NODEJS, "--prune")
+
+    assert run.code == 0, run.err
+    assert ", 0 removed;" in run.out
+    assert yaml_entries <= set(stored(engine))
+
+
+async def test_prune_removes_exactly_the_entry_dropped_from_one_of_several_files(herald_import, engine, tmp_path):
+    write(tmp_path, "owners.yaml", THREE)
+    shutil.copy(NODEJS, tmp_path / "CODEOWNERS")
+    await herald_import("owners.yaml", "CODEOWNERS")
+    before = set(stored(engine))
+    write(tmp_path, "owners.yaml", TWO)
+
+    run = await herald_import("owners.yaml", "--prune")
+
+    assert "0 added, 0 updated, 2 unchanged, 1 removed" in run.out
+    assert set(stored(engine)) == before - {"gamma"}
+
+
+async def test_pruning_a_folder_removes_the_entries_of_a_file_deleted_from_it(herald_import, engine, tmp_path):
+    (tmp_path / "owners").mkdir()
+    write(tmp_path / "owners", "a.yaml", TWO)
+    gone = write(tmp_path / "owners", "b.yaml", "components:\n  - name: gamma\n    primary: U0BOB\n")
+    write(tmp_path, "elsewhere.yaml", "components:\n  - name: delta\n    primary: U0BOB\n")
+    await herald_import("owners", "elsewhere.yaml")
+    gone.unlink()
+
+    run = await herald_import("owners", "--prune")
+
+    assert "1 removed" in run.out
+    assert set(stored(engine)) == {"alpha", "beta", "delta"}
+
+
+async def test_the_source_of_an_entry_is_the_files_absolute_path_from_any_working_folder(
+    herald_import, engine, tmp_path, monkeypatch
+):
+    write(tmp_path, "owners.yaml", THREE)
+    await herald_import("owners.yaml")
+    (tmp_path / "sub").mkdir()
+    monkeypatch.chdir(tmp_path / "sub")
+    write(tmp_path, "owners.yaml", TWO)
+
+    run = await herald_import("../owners.yaml", "--prune")
+
+    assert "1 removed" in run.out
+    assert {entry.component.source for entry in stored(engine).values()} == {str(tmp_path / "owners.yaml")}
+
+
+# Dry runs
+
+
+async def test_a_dry_run_writes_nothing_asks_slack_nothing_and_counts_as_the_real_run_does(
+    herald_import, workspace, engine, tmp_path
+):
+    owners = tmp_path / "owners.yaml"
+    shutil.copy(EXAMPLES / "owners.yaml", owners)
+    await herald_import(owners, EXAMPLES / "owners.csv")
+    owners.write_text(owners.read_text().replace("backup: emi@example.com", "backup: ava@example.com")
+                      .replace("  - name: invoicing", "  - name: receipts"))
+    before, asked = (row_counts(engine), last_changed(engine)), lookups(workspace)
+
+    dry = await herald_import(owners, "--prune", "--dry-run")
+
+    assert dry.code == 0, dry.err
+    assert (row_counts(engine), last_changed(engine)) == before
+    assert lookups(workspace) == asked
+    assert "would add:\n  receipts\n" in dry.out
+    assert "would change:\n  signup-flow: backup emi@example.com → ava@example.com\n" in dry.out
+    assert "would remove:\n  invoicing\n" in dry.out
+    real = await herald_import(owners, "--prune")
+    counts = "1 added, 1 updated, 1 unchanged, 1 removed; 2 teams"
+    assert f"herald: dry run, nothing written: {counts};" in dry.out and f"herald: {counts};" in real.out
+    assert {"receipts", "signup-flow"} <= set(stored(engine)) and "invoicing" not in stored(engine)
+
+
+async def test_a_dry_run_of_a_batch_with_bad_rows_is_rejected_as_the_real_run_would_be(herald_import, engine, tmp_path):
+    write(tmp_path, "owners.yaml", TWO.replace("primary: U0ANN", "primary: ann", 1))
+
+    run = await herald_import("owners.yaml", "--dry-run")
+
+    assert run.code == 1
+    assert "owners.yaml:2: primary 'ann'" in run.err
+    assert row_counts(engine) == (0, 0, 0, 0)
+
+
 # The running bot sees imports
 
 

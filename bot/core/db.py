@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, event, text
+from sqlalchemy.engine import make_url
 from sqlmodel import Session, create_engine
 
 
@@ -40,6 +42,16 @@ def session_scope(engine: Engine) -> Iterator[Session]:
             raise
 
 
+@contextmanager
+def rolled_back(engine: Engine) -> Iterator[Session]:
+    """A unit of work that is never committed: what a change would do, seen from inside, then undone."""
+    with Session(engine, expire_on_commit=False) as session:
+        try:
+            yield session
+        finally:
+            session.rollback()
+
+
 def migrate(database_url: str) -> None:
     """Bring the schema to the newest Alembic revision."""
     config = Config()
@@ -55,3 +67,11 @@ def is_reachable(engine: Engine) -> bool:
         return True
     except Exception:  # noqa: BLE001 - any failure means "not reachable" to a health check
         return False
+
+
+def shown_url(database_url: str) -> str:
+    """The store's URL as people should see it: no password, a SQLite file with its full path."""
+    url = make_url(database_url)
+    if url.drivername.startswith("sqlite") and url.database and url.database != ":memory:":
+        url = url.set(database=str(Path(url.database).resolve()))
+    return url.render_as_string(hide_password=True)

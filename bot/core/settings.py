@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import load_dotenv
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from bot.core.roles import Roles
 from bot.core.slack_ids import is_user_id, is_usergroup_id
@@ -27,6 +30,8 @@ class Settings:
     app_token: str | None = None
     slack_api_url: str = SLACK_API_URL_DEFAULT
     database_url: str = "sqlite:///herald.db"
+    # The SQLite file Herald keeps when DATABASE_URL is unset; its folder is made on first use.
+    default_store: Path | None = None
     port: int = 3000
     timezone: str = "UTC"
     admins: frozenset[str] = field(default_factory=frozenset)
@@ -49,6 +54,11 @@ class Settings:
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
+    def require_bot_token(self, why: str) -> None:
+        """A command that must reach Slack refuses before it changes anything; `why` says what to do instead."""
+        if not self.bot_token:
+            raise SettingsError(f"SLACK_BOT_TOKEN is not set: {why}")
+
     def require_http(self) -> None:
         """HTTP mode needs a bot token and the signing secret Slack signs requests with."""
         _require("SLACK_BOT_TOKEN", self.bot_token, "a bot token starting with xoxb-")
@@ -66,12 +76,14 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         load_dotenv(Path.cwd() / ".env")
         environ = dict(os.environ)
     env = {key: value.strip() for key, value in environ.items() if value.strip()}
+    default_store = None if "DATABASE_URL" in env else default_store_path(env)
     return Settings(
         bot_token=_token(env, "SLACK_BOT_TOKEN", "xoxb-"),
         signing_secret=env.get("SLACK_SIGNING_SECRET"),
         app_token=_token(env, "SLACK_APP_TOKEN", "xapp-"),
         slack_api_url=_api_url(env.get("SLACK_API_URL", SLACK_API_URL_DEFAULT)),
-        database_url=_database_url(env.get("DATABASE_URL", "sqlite:///herald.db")),
+        database_url=_database_url(env.get("DATABASE_URL", f"sqlite:///{default_store}")),
+        default_store=default_store,
         port=_port(env.get("PORT", "3000")),
         timezone=_timezone(env.get("HERALD_TIMEZONE", "UTC")),
         admins=_user_ids("HERALD_ADMINS", env.get("HERALD_ADMINS", "")),
@@ -82,6 +94,14 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         # Host and port: a restarted replica comes back with both, and two replicas never share them.
         instance_id=env.get("HERALD_INSTANCE_ID", f"{socket.gethostname()}:{env.get('PORT', '3000')}")[:100],
     )
+
+
+def default_store_path(env: dict[str, str]) -> Path:
+    """One store per user, whatever the working folder: `herald/herald.db` in the XDG data directory."""
+    data_home = Path(env.get("XDG_DATA_HOME", ""))
+    if not data_home.is_absolute():  # unset, or relative, which the XDG spec says to ignore
+        data_home = Path(env.get("HOME") or Path.home()) / ".local" / "share"
+    return data_home / "herald" / "herald.db"
 
 
 def _require(name: str, value: str | None, expected: str) -> None:
@@ -107,11 +127,19 @@ def _database_url(value: str) -> str:
         value = "postgresql://" + value.removeprefix("postgres://")
     if value.startswith("postgresql://"):
         value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
+    expected = "DATABASE_URL is invalid: expected sqlite:///PATH or postgresql://USER@HOST/DB"
     if not value.startswith(("sqlite:", "postgresql+psycopg:")):
-        raise SettingsError(
-            "DATABASE_URL is invalid: expected sqlite:///PATH or postgresql://USER@HOST/DB."
-        )
+        raise SettingsError(f"{expected}.")
+    try:
+        make_url(value).port  # noqa: B018 - reading the port is what checks it
+    except (ArgumentError, ValueError):
+        raise SettingsError(f"{expected}; {_without_password(value)!r} does not parse.") from None
     return value
+
+
+def _without_password(url: str) -> str:
+    """The URL for an error message, with whatever sits between `://user:` and `@` masked."""
+    return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
 
 
 def _port(value: str) -> int:

@@ -9,9 +9,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from bot.core.herald import Herald
+from bot.core.messaging import CLIENT_TIMEOUT
 from bot.digests.runner import DigestRunner
 from bot.digests.scheduler import DigestScheduler
-from bot.core.messaging import CLIENT_TIMEOUT
 from bot.releases.outbox import DeliveryWorker
 from bot.slack.client import make_client
 from bot.slack.messenger import Messenger

@@ -73,6 +73,7 @@ from bot.directory.imports.records import (
     TeamRecord,
     component_key,
     record_from,
+    source_id,
 )
 
 COMPONENT_KEYS = ("name", "kind", "description", "aliases", "tags", "team", "primary", "backup", "channel",
@@ -95,7 +96,9 @@ def read_owner_files(paths: list[Path]) -> OwnerFile:
     batch = _Batch()
     for path in _expand(paths):
         batch.read(path)
-    return batch.finish()
+    found = batch.finish()
+    found.folders = {source_id(str(path)) for path in paths if path.is_dir()}
+    return found
 
 
 def read_owner_file(path: Path) -> OwnerFile:
@@ -170,7 +173,9 @@ class _Batch:
 
     def finish(self) -> OwnerFile:
         self.backstage.settle(self.found)
-        return _checked(self.found)
+        checked = _checked(self.found)
+        checked.files = {str(path) for path in self.seen}  # resolved as source_id resolves them
+        return checked
 
 
 def _compose(text: str) -> list[yaml.Node]:

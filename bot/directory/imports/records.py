@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TypeVar
 
 from bot.core.matching import slugify
@@ -76,6 +77,12 @@ class ComponentRecord:
     repo: str | None = None
 
 
+def source_id(path: str) -> str:
+    """What an imported entry's `source` holds: the file's absolute path with links resolved, so
+    `a.yaml`, `./a.yaml` and `/here/a.yaml` are one source whichever folder the import ran in."""
+    return str(Path(path).resolve())
+
+
 @dataclass(frozen=True)
 class Problem:
     source: Source
@@ -87,11 +94,16 @@ class Problem:
 
 @dataclass
 class OwnerFile:
-    """Everything read from one or more files; `problems` lists the rows that could not be read."""
+    """Everything read from one or more files; `problems` lists the rows that could not be read.
+
+    `files` are the sources this batch speaks for (each file's absolute path, as `source_id` spells
+    it) and `folders` the folders it walked: pruning touches only entries that came from them."""
 
     teams: list[TeamRecord] = field(default_factory=list)
     components: list[ComponentRecord] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    files: set[str] = field(default_factory=set)
+    folders: set[str] = field(default_factory=set)
 
     def extend(self, other: OwnerFile) -> None:
         self.teams.extend(other.teams)

@@ -1,4 +1,9 @@
-"""Writing what owners files say into the directory: all or nothing, idempotent, optionally pruning."""
+"""Writing what owners files say into the directory: all or nothing, idempotent, optionally pruning.
+
+Pruning removes only entries whose `source` is a file this batch read (or a file once under a folder
+it read that is gone now): entries from other files, and those claimed in Slack, are never touched.
+The report lists what was added, changed (field by field) and removed, so a dry run inside a
+rolled-back transaction can show exactly what the real import would do."""
 
 from __future__ import annotations
 
@@ -13,7 +18,14 @@ from sqlmodel import Session, col, delete, select
 from bot.core.errors import HeraldError
 from bot.core.matching import slugify
 from bot.core.models import utcnow
-from bot.directory.imports.records import ComponentRecord, OwnerFile, Problem, TeamRecord, component_key
+from bot.directory.imports.records import (
+    ComponentRecord,
+    OwnerFile,
+    Problem,
+    TeamRecord,
+    component_key,
+    source_id,
+)
 from bot.directory.index import touch
 from bot.directory.models import Component, Contact, Team, TeamMember
 from bot.directory.people import Person, normalize_ref
@@ -30,6 +42,25 @@ class ImportRejected(HeraldError):
         super().__init__(f"{len(problems)} invalid rows; nothing was imported (use --skip-invalid to import the rest):\n{lines}")
 
 
+# Component columns by the names owners files give them, for reports.
+FILE_NAMES = {"team_id": "team", "primary_contact_id": "primary", "backup_contact_id": "backup",
+              "runbook_url": "runbook", "repo_url": "repo"}
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One field of one component as the import changes it, in owners-file terms (team and contact
+    names, not row ids)."""
+
+    component: str
+    field: str
+    old: Any
+    new: Any
+
+    def __str__(self) -> str:
+        return f"{self.component}: {self.field} {_shown(self.old)} → {_shown(self.new)}"
+
+
 @dataclass
 class ImportReport:
     created: int = 0
@@ -39,6 +70,9 @@ class ImportReport:
     teams: int = 0
     skipped: list[Problem] = field(default_factory=list)
     unresolved: list[str] = field(default_factory=list)
+    added: list[str] = field(default_factory=list)  # component names
+    changes: list[FieldChange] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)  # component names
 
 
 def contact_refs(batch: OwnerFile) -> set[str]:
@@ -72,32 +106,68 @@ def import_owners(
     seen: set[str] = set()
     new_rows: list[dict[str, Any]] = []
     total = len(batch.components)
+    changes: list[tuple[str, str, Any, Any]] = []
     for done, record in enumerate(batch.components, start=1):
         key = component_key(record.name, record.kind)
         seen.add(key)
         values = _component_values(record, teams, contacts)
         if key not in existing:
             new_rows.append({"key": key, "updated_at": utcnow(), **values})
-        elif _assign(existing[key], **values):
+        elif changed := _assign(existing[key], **values):
             existing[key].updated_at = utcnow()
             session.add(existing[key])
+            changes.extend((record.name, *change) for change in changed)
             report.updated += 1
         if progress and (done % 500 == 0 or done == total):
             progress(done, total)
     if new_rows:  # one multi-row insert: building ORM objects is most of a large first import
         session.execute(insert(Component), new_rows)
+    report.added = [row["name"] for row in new_rows]
     report.created = len(new_rows)
     report.unchanged = total - report.created - report.updated
+    report.changes = _in_file_terms(session, changes, teams)
     touch(session)
     if prune:
         # A file with skipped rows may still name entries it could not say; keep those.
-        unsure = {_source_path(problem.source.path) for problem in batch.problems}
-        stale = [c.id for key, c in existing.items()
-                 if key not in seen and c.source is not None and c.source not in unsure]
+        unsure = {source_id(problem.source.path) for problem in batch.problems}
+        stale = [c for key, c in existing.items()
+                 if key not in seen and c.source not in unsure and _spoken_for(c.source, batch)]
         if stale:
-            session.exec(delete(Component).where(col(Component.id).in_(stale)))
+            session.exec(delete(Component).where(col(Component.id).in_([c.id for c in stale])))
+        report.removed = [c.name for c in stale]
         report.pruned = len(stale)
     return report
+
+
+def _spoken_for(source: str | None, batch: OwnerFile) -> bool:
+    """Whether this import speaks for an entry from `source`: a file it read, or a file once under a
+    folder it read that is gone now. Entries made in Slack have no source."""
+    if source is None:
+        return False
+    if source in batch.files:
+        return True
+    return any(Path(source).is_relative_to(folder) for folder in batch.folders) and not Path(source).exists()
+
+
+def _in_file_terms(
+    session: Session, changes: list[tuple[str, str, Any, Any]], teams: dict[str, Team]
+) -> list[FieldChange]:
+    """Column changes as an owners file would say them: team names and contact references for ids."""
+    team_names = {team.id: team.name for team in teams.values()}
+    contact_ids = {value for _, column, *values in changes if column.endswith("_contact_id") for value in values}
+    refs = dict(session.exec(select(Contact.id, Contact.ref).where(col(Contact.id).in_(contact_ids))).all()) \
+        if contact_ids else {}
+    names = {"team_id": team_names, "primary_contact_id": refs, "backup_contact_id": refs}
+    return [FieldChange(component, FILE_NAMES.get(column, column),
+                        names[column].get(old, old) if column in names else old,
+                        names[column].get(new, new) if column in names else new)
+            for component, column, old, new in changes]
+
+
+def _shown(value: Any) -> str:
+    if value is None or value == []:
+        return "(none)"
+    return ", ".join(value) if isinstance(value, list) else str(value)
 
 
 def _upsert_contacts(
@@ -137,7 +207,7 @@ def _upsert_teams(
         if record:
             changed = _assign(team, name=record.name, display_name=record.display_name, channel=record.channel,
                               slack_group=record.slack_group, escalation=record.escalation,
-                              source=_source_path(record.source.path))
+                              source=source_id(record.source.path))
             if changed:
                 team.updated_at = utcnow()
         session.add(team)
@@ -180,20 +250,15 @@ def _component_values(record: ComponentRecord, teams: dict[str, Team], contacts:
         escalation=record.escalation,
         runbook_url=record.runbook,
         repo_url=record.repo,
-        source=_source_path(record.source.path),
+        source=source_id(record.source.path),
     )
 
 
-def _source_path(path: str) -> str:
-    """One spelling per file, so `a.yaml` and `/here/a.yaml` are the same source."""
-    return str(Path(path).resolve())
-
-
-def _assign(row: Any, **values: Any) -> bool:
-    """Set only what differs, so re-importing the same files changes nothing."""
-    changed = False
+def _assign(row: Any, **values: Any) -> list[tuple[str, Any, Any]]:
+    """Set only what differs, so re-importing the same files changes nothing; (field, old, new) of each."""
+    changed = []
     for name, value in values.items():
-        if getattr(row, name) != value:
+        if (old := getattr(row, name)) != value:
             setattr(row, name, value)
-            changed = True
+            changed.append((name, old, value))
     return changed

@@ -1,0 +1,76 @@
+"""`herald export launches` and `herald export directory`: rows streamed to stdout or --output FILE."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TextIO
+
+from bot.core.db import session_scope
+from bot.core.settings import Settings
+from bot.directory.export import write_owners_csv, write_owners_yaml
+from bot.launches.export import LAUNCH_COLUMNS, launch_rows
+from bot.runtime.commands.store import open_store
+
+DIRECTORY_WRITERS = {"yaml": write_owners_yaml, "csv": write_owners_csv}
+
+
+def export_launches(settings: Settings, args: argparse.Namespace) -> int:
+    engine = open_store(settings)
+    with session_scope(engine) as session, _output(args.output) as out:
+        rows = launch_rows(session, with_checklist=args.format == "json")
+        count = _write_json(rows, out) if args.format == "json" else _write_csv(rows, out)
+    _say_written(f"{count} launches", args.output)
+    return 0
+
+
+def export_directory(settings: Settings, args: argparse.Namespace) -> int:
+    engine = open_store(settings)
+    with session_scope(engine) as session, _output(args.output) as out:
+        DIRECTORY_WRITERS[args.format](session, out)
+    _say_written("the directory", args.output)
+    return 0
+
+
+def _write_csv(rows: Iterator[dict], out: TextIO) -> int:
+    writer = csv.DictWriter(out, fieldnames=LAUNCH_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    count = 0
+    for count, row in enumerate(rows, start=1):
+        writer.writerow(row)
+    return count
+
+
+def _write_json(rows: Iterator[dict], out: TextIO) -> int:
+    """A JSON array written a launch at a time."""
+    count = 0
+    out.write("[")
+    for count, row in enumerate(rows, start=1):
+        out.write(("," if count > 1 else "") + "\n  " + json.dumps(row, ensure_ascii=False))
+    out.write("\n]\n")
+    return count
+
+
+@contextmanager
+def _output(path: Path | None) -> Iterator[TextIO]:
+    """stdout, or FILE written whole: an export that fails half-way leaves no half a file behind."""
+    if path is None:
+        yield sys.stdout
+        return
+    partial = path.with_name(path.name + ".part")
+    try:
+        with partial.open("w", encoding="utf-8", newline="") as out:
+            yield out
+        partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def _say_written(what: str, path: Path | None) -> None:
+    if path is not None:
+        print(f"herald: wrote {what} to {path}", file=sys.stderr)

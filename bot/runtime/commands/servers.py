@@ -1,0 +1,49 @@
+"""`herald serve` and `herald socket`: Herald answering Slack, with its workers running beside it."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+
+from aiohttp import web
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+from bot.core.db import shown_url
+from bot.core.settings import Settings
+from bot.runtime.app import create_app, make_herald
+from bot.runtime.commands.store import open_store
+from bot.runtime.server import make_web_app
+from bot.runtime.workers import running
+
+log = logging.getLogger("herald")
+
+
+def serve(settings: Settings, _args: argparse.Namespace) -> int:
+    settings.require_http()
+    herald = make_herald(settings, open_store(settings, name_it=False))
+    web_app = make_web_app(create_app(herald), herald, with_services=True)
+    log.info("Herald is listening on port %s (POST /slack/events); store: %s", settings.port,
+             shown_url(settings.database_url))
+    web.run_app(web_app, port=settings.port, print=None)
+    return 0
+
+
+def socket(settings: Settings, _args: argparse.Namespace) -> int:
+    settings.require_socket()
+    herald = make_herald(settings, open_store(settings, name_it=False))
+    log.info("Herald is connecting to Slack in Socket Mode; store: %s", shown_url(settings.database_url))
+
+    async def run() -> None:
+        # SIGTERM ends the connection the way Ctrl-C does, so the workers hand back what they hold.
+        main_task = asyncio.current_task()
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, main_task.cancel)
+        handler = AsyncSocketModeHandler(create_app(herald), settings.app_token)
+        async with running(herald):
+            await handler.start_async()
+
+    with contextlib.suppress(asyncio.CancelledError, KeyboardInterrupt):
+        asyncio.run(run())
+    return 0

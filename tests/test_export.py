@@ -1,0 +1,141 @@
+"""`herald export launches` (CSV or JSON, a row per launch) and `herald export directory` (Herald's owners
+YAML or CSV, which `herald import owners` reads back into the same directory)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session, create_engine, select
+
+from bot.directory.models import Component, Contact, Team, TeamMember
+from bot.runtime.cli import main
+from tests.support.factories import add_launch
+from tests.support.slack_requests import FIXTURES
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+OWNERS_FILES = (EXAMPLES / "owners.yaml", EXAMPLES / "owners.csv", FIXTURES / "codeowners" / "nodejs-node.CODEOWNERS",
+                FIXTURES / "backstage")
+AWKWARD = 'Provider says "two weeks", maybe three,\nthen legal'
+
+
+@pytest.fixture(autouse=True)
+def cli_environment(monkeypatch, tmp_path, database_url):
+    """The CLI against the run's store, from tmp_path (so no .env is read), with no Slack."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_API_URL", "HERALD_ADMINS",
+                 "HERALD_TEMPLATES_DIR"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def launches(engine):
+    with Session(engine) as session:
+        add_launch(session, "Checkout, v2", stage="beta", target="2026-12-01", owner="U0ANN", risk="at_risk",
+                   risk_reason=AWKWARD, channel="C0PAY", done=2)
+        add_launch(session, "Search revamp", owner="U0BOB")
+
+
+def export(capsys, *args: str) -> str:
+    capsys.readouterr()
+    assert main(["export", *args]) == 0
+    return capsys.readouterr().out
+
+
+# Launches
+
+
+def test_launches_as_csv_are_a_row_each_with_awkward_text_intact(launches, capsys):
+    rows = list(csv.DictReader(io.StringIO(export(capsys, "launches", "--format", "csv"))))
+
+    assert [row["key"] for row in rows] == ["checkout-v2", "search-revamp"]
+    checkout = rows[0]
+    assert (checkout["name"], checkout["stage"], checkout["owner"], checkout["channel"], checkout["target"]) == \
+        ("Checkout, v2", "beta", "U0ANN", "C0PAY", "2026-12-01")
+    assert (checkout["risk"], checkout["risk_reason"]) == ("at_risk", AWKWARD)
+    assert int(checkout["checklist_done"]) == 2 and int(checkout["checklist_total"]) > 2
+    for moment in (checkout["created"], checkout["updated"]):
+        assert datetime.fromisoformat(moment).utcoffset() is not None
+    assert rows[1]["channel"] == rows[1]["target"] == rows[1]["risk_reason"] == ""
+
+
+def test_launches_as_json_include_the_checklist_items(launches, capsys):
+    rows = json.loads(export(capsys, "launches", "--format", "json"))
+
+    checkout = rows[0]
+    assert checkout["risk_reason"] == AWKWARD and checkout["target"] == "2026-12-01"
+    assert len(checkout["checklist"]) == checkout["checklist_total"]
+    assert sum(item["done"] for item in checkout["checklist"]) == checkout["checklist_done"] == 2
+    assert {"label", "done", "done_by", "done_at"} == set(checkout["checklist"][0])
+    assert rows[1]["target"] is None
+
+
+def test_an_empty_store_exports_a_header_or_an_empty_list(capsys):
+    assert export(capsys, "launches").splitlines() == [
+        "key,name,stage,owner,channel,target,risk,risk_reason,checklist_done,checklist_total,created,updated"]
+    assert json.loads(export(capsys, "launches", "--format", "json")) == []
+
+
+def test_output_writes_the_file_and_leaves_stdout_empty(launches, capsys, tmp_path):
+    assert export(capsys, "launches", "--format", "json", "--output", "launches.json") == ""
+    assert [row["key"] for row in json.loads((tmp_path / "launches.json").read_text())] == ["checkout-v2", "search-revamp"]
+    assert list(tmp_path.glob("*.part")) == []
+
+
+# The directory
+
+
+def directory(engine) -> dict[str, object]:
+    """Components, teams and contacts as the owners files say them: names and references, not row ids."""
+    with Session(engine) as session:
+        teams = {team.id: team for team in session.exec(select(Team))}
+        refs = dict(session.exec(select(Contact.id, Contact.ref)).all())
+        members = {}
+        for member in session.exec(select(TeamMember)):
+            members.setdefault(teams[member.team_id].key, set()).add(refs[member.contact_id])
+        return {
+            "components": {c.key: (c.name, c.kind, c.description, c.aliases, c.tags, teams[c.team_id].name if c.team_id
+                                   else None, refs.get(c.primary_contact_id), refs.get(c.backup_contact_id), c.channel,
+                                   c.escalation, c.runbook_url, c.repo_url)
+                           for c in session.exec(select(Component))},
+            "teams": {t.key: (t.name, t.display_name, t.channel, t.slack_group, t.escalation, members.get(t.key, set()))
+                      for t in teams.values()},
+            "contacts": set(refs.values()),
+        }
+
+
+def import_owners(*paths: Path | str) -> None:
+    assert main(["import", "owners", *map(str, paths)]) == 0
+
+
+@pytest.mark.parametrize("file_format", ["yaml", "csv"])
+def test_an_exported_directory_imports_into_an_empty_store_as_the_same_directory(
+    engine, capsys, monkeypatch, tmp_path, file_format
+):
+    import_owners(*OWNERS_FILES)
+    exported = tmp_path / f"owners.{file_format}"
+    assert export(capsys, "directory", "--format", file_format, "--output", str(exported)) == ""
+    empty = f"sqlite:///{tmp_path / 'empty.db'}"
+    monkeypatch.setenv("DATABASE_URL", empty)
+
+    import_owners(exported)
+
+    original, copy = directory(engine), directory(create_engine(empty))
+    assert len(original["components"]) > 100
+    assert copy["components"] == original["components"]
+    if file_format == "yaml":  # the CSV format has no team rows: only the components' team names come back
+        assert (copy["teams"], copy["contacts"]) == (original["teams"], original["contacts"])
+
+
+def test_the_directory_goes_to_stdout_as_herald_yaml_by_default(engine, capsys):
+    import_owners(EXAMPLES / "owners.yaml")
+
+    out = export(capsys, "directory")
+
+    assert out.startswith("teams:\n- name: growth\n")
+    assert "channel: '#payments'" in out and "- '@ben'" in out
