@@ -6,6 +6,8 @@ transaction, and raises domain errors with messages fit to show as they are.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlmodel import Session
 
 from bot.core.db import session_scope
@@ -68,33 +70,37 @@ def set_field(herald: Herald, *, words: list[str], actor_id: str) -> Change:
 
 
 def check(herald: Herald, *, words: list[str], done: bool, actor_id: str) -> Change:
-    with session_scope(herald.engine) as session:
-        reference, rest = read.split_reference(session, words)
-        if not reference or not rest:
-            raise InvalidInput(f"Use `/launch {'check' if done else 'uncheck'} <launch> <item number or name>`.")
-        return _changed(herald, session, checklist.check_item(
-            session, launch=read.find_launch(session, reference), item=" ".join(rest), done=done, actor_id=actor_id,
-            admins=herald.settings.admins, now=herald.clock()))
+    return _edit_checklist(
+        herald, words, f"`/launch {'check' if done else 'uncheck'} <launch> <item number or name>`",
+        lambda session, launch, item: checklist.check_item(
+            session, launch=launch, item=item, done=done, actor_id=actor_id, admins=herald.settings.admins,
+            now=herald.clock()))
 
 
 def add_item(herald: Herald, *, words: list[str], actor_id: str) -> Change:
-    with session_scope(herald.engine) as session:
-        reference, rest = read.split_reference(session, words)
-        if not reference or not rest:
-            raise InvalidInput("Use `/launch add-item <launch> <item>`.")
-        return _changed(herald, session, checklist.add_item(
-            session, launch=read.find_launch(session, reference), label=" ".join(rest), actor_id=actor_id,
-            admins=herald.settings.admins, now=herald.clock()))
+    return _edit_checklist(
+        herald, words, "`/launch add-item <launch> <item>`",
+        lambda session, launch, label: checklist.add_item(
+            session, launch=launch, label=label, actor_id=actor_id, admins=herald.settings.admins,
+            now=herald.clock()))
 
 
 def remove_item(herald: Herald, *, words: list[str], actor_id: str) -> Change:
+    return _edit_checklist(
+        herald, words, "`/launch remove-item <launch> <item number or name>`",
+        lambda session, launch, item: checklist.remove_item(
+            session, launch=launch, item=item, actor_id=actor_id, admins=herald.settings.admins,
+            now=herald.clock()))
+
+
+def _edit_checklist(herald: Herald, words: list[str], usage: str,
+                    edit: Callable[[Session, Launch, str], Change]) -> Change:
+    """`<launch> <item>` as typed: the launch name ends where the store says one does, the item is the rest."""
     with session_scope(herald.engine) as session:
         reference, rest = read.split_reference(session, words)
         if not reference or not rest:
-            raise InvalidInput("Use `/launch remove-item <launch> <item number or name>`.")
-        return _changed(herald, session, checklist.remove_item(
-            session, launch=read.find_launch(session, reference), item=" ".join(rest), actor_id=actor_id,
-            admins=herald.settings.admins, now=herald.clock()))
+            raise InvalidInput(f"Use {usage}.")
+        return _changed(herald, session, edit(session, read.find_launch(session, reference), " ".join(rest)))
 
 
 def rename(herald: Herald, *, words: list[str], actor_id: str) -> Change:
