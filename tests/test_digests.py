@@ -254,6 +254,17 @@ async def test_a_stage_digest_ships_only_releases_of_launches_in_that_stage(send
     assert "Checkout v2 beta-2" in text and "Billing 1.4.0" not in text
 
 
+async def test_a_tag_and_stage_digest_ships_releases_of_no_launch_and_still_posts(sender, herald, slack, launches):
+    """Launches carry no tags, so a tag filter with a stage filter lets no launch's release through."""
+    with session_scope(herald.engine) as session:
+        session.add(Release(component="checkout-v2", component_name="Checkout v2", version="beta-2", source="cli",
+                            tags=["mobile"], announce_at=at(2026, 11, 24, 16), fanned_out=True))
+    await sender.command("digest daily 09:00 UTC tag:mobile stage:beta always", channel="C0LAUNCHES")
+    assert "Launch digest" in (await sender.command("digest preview", channel="C0LAUNCHES")).text
+    await DigestRunner(herald).run(only_digest(herald).id, now=at(2026, 11, 25, 9))
+    assert "beta-2" not in str(slack.messages["C0LAUNCHES"][0]["blocks"])
+
+
 async def test_a_cleared_risk_reason_leaves_no_empty_item(sender, herald, slack, engine, clock):
     with Session(engine) as session:
         add_launch(session, "Charlie", stage="planning")
@@ -264,6 +275,20 @@ async def test_a_cleared_risk_reason_leaves_no_empty_item(sender, herald, slack,
     await DigestRunner(herald).run(only_digest(herald).id, now=at(2026, 11, 25, 9))
     text = str(slack.messages["C0LAUNCHES"][0]["blocks"])
     assert "; ;" not in text and "risk at risk → on track; Planning → Building" in text
+
+
+async def test_a_corrected_target_is_told_as_the_move_it_stands_for(sender, herald, slack, engine, clock):
+    clock.now = at(2026, 11, 24, 9)
+    await sender.command("new Charlie target 2026-12-14")
+    clock.now = at(2026, 11, 25, 10)
+    await sender.command("set charlie target 2026-12-20")
+    for minute, target in ((5, "2026-12-28"), (6, "2026-12-16")):  # put right within 10 minutes: corrections
+        clock.now = at(2026, 11, 25, 10, minute)
+        await sender.command(f"set charlie target {target}")
+    await sender.command("digest daily 09:00 UTC", channel="C0LAUNCHES")
+    await DigestRunner(herald).run(only_digest(herald).id, now=at(2026, 11, 26, 9))
+    text = str(slack.messages["C0LAUNCHES"][0]["blocks"])
+    assert "*Charlie*: slipped 2 days to 2026-12-16" in text and "corrected" not in text
 
 
 async def test_a_late_digest_leaves_what_happened_since_its_time_to_the_next_one(sender, herald, slack, engine, launches):

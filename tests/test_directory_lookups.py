@@ -128,6 +128,15 @@ async def test_an_unknown_team_is_refused_with_close_names_and_nothing_is_stored
         assert session.get(Team, billing.team_id).name == "Payments"
 
 
+@pytest.mark.parametrize("word", ["none", "-"])
+async def test_team_none_clears_the_entry_s_team(sender, directory, engine, word):
+    answer = await sender.command(f"set billing api team {word}", command="/whoowns")
+    assert section_texts(answer)[0] == "Team: Payments → none"
+    with Session(engine) as session:
+        assert session.exec(select(Component).where(Component.key == "billing-api")).one().team_id is None
+        assert [team.name for team in session.exec(select(Team)).all()] == ["Payments"]
+
+
 async def test_a_team_is_found_by_its_key_name_or_display_name(sender, directory, engine):
     with Session(engine) as session:
         platform = add_team(session, "platform-eng")

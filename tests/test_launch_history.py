@@ -60,6 +60,22 @@ async def test_history_pages_back_with_the_older_button_and_by_page_number(sende
     assert "has 3 pages of history" in beyond.text
 
 
+async def test_an_older_button_whose_value_herald_did_not_write_is_answered_as_out_of_date(sender, engine, slack):
+    launch_id = await add_risk_changes(sender, engine, 1)
+    forged = ["abc", "1:x", "", ":", f"{launch_id}:²", f"{launch_id}:", f"{launch_id}:2:3", f"{10 ** 30}:1"]
+    for value in forged:
+        answer = await sender.action({"type": "button", "action_id": ActionId.SHOW_OLDER_HISTORY, "value": value})
+        assert answer.status == 200, value
+    answers = [post["text"] for post in slack.response_url_posts_to("action")]
+    assert answers == ["This button is out of date: run the command again."] * len(forged)
+
+
+async def test_a_page_number_in_digits_that_are_not_0_to_9_is_not_a_page(sender, engine):
+    await add_risk_changes(sender, engine, 1)
+    answer = await sender.command("history lynx page ²")
+    assert "I can't find a launch called “lynx page ²”" in answer.text
+
+
 async def test_history_of_an_unknown_launch_suggests_names(sender, engine):
     await add_risk_changes(sender, engine, 1)
     answer = await sender.command("history lynks")

@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from bot.core.db import session_scope
 from bot.core.roles import Roles
-from bot.digests.listing import digests_here
+from bot.digests.listing import LISTED, digests_here
 from bot.digests.models import Digest, DigestRun, RunState
 from bot.digests.runner import DigestRunner
 from bot.releases.listing import releases_here
@@ -107,6 +107,17 @@ def test_the_digest_list_takes_the_same_statements_for_4_digests_as_for_40(heral
         assert len(found.digests) == last and all(d.last_posted == nine_berlin(1) for d in found.digests)
         counts.append(len(statements))
     assert counts[0] == counts[1]
+
+
+async def test_a_long_digest_list_reads_only_the_digests_it_shows_and_counts_the_rest(sender, herald):
+    herald.roles = Roles(admins=frozenset({ADMIN}))
+    add_digests(herald.engine, 0, LISTED + 12)
+    found = digests_here(herald, channel_id="C0LAUNCHES", user_id=ADMIN)
+    assert (len(found.digests), found.total) == (LISTED, LISTED + 12)
+    assert [d.personal for d in found.digests] == [False] * ((LISTED + 12) // 2) + [True] * (LISTED // 2 - 6)
+    answer = await sender.command("digests", channel="C0LAUNCHES", user=ADMIN)
+    assert f"*Digests in this workspace ({LISTED + 12})*" == section_texts(answer)[0]
+    assert answer.json["blocks"][-1]["elements"][0]["text"] == "…and 12 more digests not shown."
 
 
 # /launch releases

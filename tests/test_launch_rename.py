@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import dataclasses
 
+import pytest
+from sqlalchemy import event
 from sqlmodel import Session, select
 
 from bot.launches.models import Launch, LaunchChange
+from bot.releases.models import Release
 from tests.support.factories import add_component, add_launch
+
+
+def launches(engine) -> list[Launch]:
+    with Session(engine) as session:
+        return list(session.exec(select(Launch)).all())
 
 
 def launch_named(engine, key: str) -> Launch:
@@ -62,6 +70,27 @@ async def test_rename_refuses_a_name_another_launch_or_a_component_answers_to(se
     assert "There is already a launch called “Lynx”" in new.text
 
 
+async def test_a_new_name_may_not_be_a_component_s_alias_or_a_name_releases_were_recorded_under(sender, engine):
+    with Session(engine) as session:
+        add_launch(session, "Q4")
+        add_component(session, "Billing", aliases=["Invoices"])
+        session.add_all([Release(component=key, component_name=name, version="1.0", source="cli", fanned_out=True)
+                         for key, name in (("payouts", "Payouts"), ("q4", "Q4"))])
+        session.commit()
+    for text, explanation in {
+        "rename q4 to invoices": "“invoices” is a component in the ownership directory",
+        "new Invoices": "“Invoices” is a component in the ownership directory",
+        "rename q4 to Payouts": "“Payouts” is a component releases were recorded under",
+        "new payouts": "“payouts” is a component releases were recorded under",
+    }.items():
+        answer = await sender.command(text)
+        assert explanation in answer.text, text
+    assert launch_named(engine, "q4").name == "Q4"
+    await sender.command("rename q4 to Lynx")
+    back = await sender.command("rename lynx to Q4")  # its own releases are recorded under its key
+    assert "renamed: Lynx → Q4" in back.text
+
+
 async def test_only_owner_creator_or_admins_rename(sender, engine, herald):
     herald.settings = dataclasses.replace(herald.settings, admins=frozenset({"U0ADMIN"}))
     with Session(engine) as session:
@@ -71,3 +100,25 @@ async def test_only_owner_creator_or_admins_rename(sender, engine, herald):
     assert launch_named(engine, "q4").name == "Q4"
     await sender.command("rename q4 to Lynx", user="U0ADMIN")
     assert launch_named(engine, "q4").name == "Lynx"
+
+
+@pytest.mark.parametrize("command, statement", [("rename q4 to Lynx", "UPDATE launch"), ("new Lynx", "INSERT INTO launch")])
+async def test_a_name_taken_after_the_check_is_refused_in_words(sender, engine, command, statement):
+    """Two people taking one name at once both pass the check: the one whose write comes second is told."""
+    with Session(engine) as session:
+        add_launch(session, "Q4")
+    taken = []
+
+    def take_it_first(_connection, _cursor, sql: str, *_args) -> None:
+        if sql.startswith(statement) and not taken:  # the other person's launch is written just before
+            taken.append(True)
+            with Session(engine) as other:
+                add_launch(other, "Lynx", owner="U0BOB")
+
+    event.listen(engine, "before_cursor_execute", take_it_first)
+    try:
+        answer = await sender.command(command)
+    finally:
+        event.remove(engine, "before_cursor_execute", take_it_first)
+    assert "There is already a launch called “Lynx”" in answer.text
+    assert sorted(launch.name for launch in launches(engine)) == ["Lynx", "Q4"]

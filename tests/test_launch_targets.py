@@ -89,3 +89,35 @@ async def test_a_first_target_is_not_a_correction(sender, engine, clock):
     await sender.command("set lynx target 2027-01-12")
     assert targets(engine) == [("target", None, "2027-01-10"), ("target correction", "2027-01-10", None),
                                ("target", None, "2027-01-12")]
+
+
+async def test_a_slip_is_measured_from_the_last_target_even_across_a_cleared_one(sender, engine, clock):
+    await sender.command("new Q4 target 2026-12-01")
+    for target in ("none", "2027-03-01"):
+        clock.now += timedelta(hours=1)
+        await sender.command(f"set q4 target {target}")
+    status = await sender.command("status q4")
+    assert "slipped 1×, +90 days" in status.text
+
+
+async def test_a_correction_that_clears_the_target_keeps_the_slip_before_it(sender, engine, clock):
+    await sender.command("new Q4 target 2026-12-01")
+    for wait, target in ((60, "2026-12-31"), (5, "none"), (60, "2026-12-31")):
+        clock.now += timedelta(minutes=wait)
+        await sender.command(f"set q4 target {target}")
+    assert [field for field, _old, _new in targets(engine)] == ["target", "target correction", "target"]
+    status = await sender.command("status q4")
+    assert "slipped 1×, +30 days" in status.text
+
+
+async def test_the_correction_window_runs_from_the_change_corrected_not_from_the_last_correction(sender, engine,
+                                                                                                    clock):
+    await sender.command("new Q4 target 2026-12-01")
+    clock.now += timedelta(hours=1)
+    await sender.command("set q4 target 2027-01-01")
+    for month in (2, 3):  # 9 and 18 minutes after the change they correct
+        clock.now += timedelta(minutes=9)
+        await sender.command(f"set q4 target 2027-0{month}-01")
+    assert [field for field, _old, _new in targets(engine)] == ["target", "target correction", "target"]
+    status = await sender.command("status q4")
+    assert "slipped 2×, +90 days" in status.text  # 12-01 → 02-01 corrected, then → 03-01

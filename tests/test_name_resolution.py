@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 from bot.core.block_ids import ActionId
 from bot.digests.models import Digest
 from bot.digests.runner import DigestRunner
+from bot.handlers.support.name_choices import NameChoice
 from bot.releases.models import Release, Subscription
 from bot.releases.names import UnclearName, resolve_component
 from tests.support.factories import add_component, add_launch, add_team
@@ -205,3 +206,21 @@ def test_the_cli_s_component_is_refused_when_close_to_a_known_one_unless_kept(en
         kept = resolve_component(session, "biling", as_typed=True)
         assert (kept.key, kept.known) == ("biling", False)
         assert resolve_component(session, "Billing API").key == "billing-api"
+
+
+@pytest.mark.parametrize("rest", [" ".join(["always"] * 45), "tag:" + "a" * 1990])
+async def test_a_question_too_long_for_its_buttons_is_refused_in_words(sender, engine, known, rest):
+    answer = await sender.command(f"digest daily 09:00 UTC component:biling {rest}", channel=CHANNEL)
+    assert "Did you mean Billing? That is too long to ask about with buttons" in answer.text
+    assert stored(engine, Digest) == []
+
+
+async def test_a_forged_button_whose_command_asks_again_too_long_is_answered_in_words(sender, engine, known):
+    words = ["daily", "09:00", "UTC", "component:biling", "tag:" + "a" * 1908]
+    value = NameChoice(command="digest", words=words).model_dump_json()  # fits; the question about biling does not
+    answer = await press(sender, {"action_id": f"{ActionId.CHOOSE_NAME}-1", "value": value, "text": "Billing"})
+    assert "That is too long to ask about with buttons" in answer["text"]
+    too_long = json.dumps({"command": "digest", "words": ["tag:" + "a" * 2000]})
+    answer = await press(sender, {"action_id": f"{ActionId.CHOOSE_NAME}-1", "value": too_long, "text": "Billing"})
+    assert answer["text"] == "This button is out of date: run the command again."
+    assert stored(engine, Digest) == []

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Generic, TypeVar
 
-from sqlalchemy import String, cast
+from sqlalchemy import String, cast, false
 from sqlmodel import Session, col, func, or_, select
 
 from bot.digests.models import Digest
@@ -89,8 +89,19 @@ def _changed(session: Session, launches: list, *, since: datetime, until: dateti
                         .where(*news, col(Launch.id).in_(shown)).order_by(Launch.name, LaunchChange.at)).all()
     by_launch: dict[int, LaunchNews] = {}
     for change, launch in rows:
-        by_launch.setdefault(launch.id, LaunchNews(launch, [])).changes.append(change)
+        _add_news(by_launch.setdefault(launch.id, LaunchNews(launch, [])).changes, change)
     return Listed(list(by_launch.values()), total)
+
+
+def _add_news(changes: list[LaunchChange], change: LaunchChange) -> None:
+    """A correction amends the change it corrects, so a digest tells the move as it stands ("slipped 2 days to
+    …"), not the mistake and its repair; a correction of the target a launch was created with is no news."""
+    corrected = changes[-1] if changes and change.field == TARGET_CORRECTION else None
+    if corrected is not None and corrected.field == TARGET:
+        changes[-1] = LaunchChange(launch_id=corrected.launch_id, at=corrected.at, actor_id=corrected.actor_id,
+                                   field=TARGET, old_value=corrected.old_value, new_value=change.new_value)
+    elif corrected is None or corrected.field != "created":
+        changes.append(change)
 
 
 def _listed(session: Session, query) -> Listed:
@@ -134,7 +145,8 @@ def _shipped(digest: Digest, *, since: datetime, until: datetime):
         query = query.where(col(Release.component).in_(
             select(Component.key).join(Team, col(Component.team_id) == Team.id).where(Team.key == filters["team"])))
     if digest.personal or "stage" in filters:  # releases of the launches the digest is about
-        query = query.where(col(Release.component).in_(select(Launch.key).where(*_launch_scope(digest))))
+        scope = _launch_scope(digest)
+        query = query.where(false() if scope is None else col(Release.component).in_(select(Launch.key).where(*scope)))
     return query
 
 

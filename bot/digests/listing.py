@@ -1,4 +1,4 @@
-"""The digests set up: what `/launch digests` lists, read in two statements however many there are."""
+"""The digests set up: what `/launch digests` lists, read in three statements however many there are."""
 
 from __future__ import annotations
 
@@ -28,22 +28,31 @@ class ListedDigest:
     set_up_by: str
 
 
+LISTED = 48  # digests a list shows: with its title and the line counting the rest, Slack's 50 blocks
+
+
 @dataclass(frozen=True)
 class DigestList:
-    digests: list[ListedDigest]
+    digests: list[ListedDigest]  # the first LISTED
+    total: int
     everywhere: bool  # the whole workspace (an admin asked), not only here and the asker's own
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.digests)
 
 
 def visible_digests(session: Session, *, channel_id: str, user_id: str, everywhere: bool,
-                    now: datetime) -> list[ListedDigest]:
-    """Every digest when `everywhere`, else this channel's and the person's own; channels first, then people."""
-    query = select(Digest).order_by(col(Digest.personal), Digest.channel_id)
-    if not everywhere:
-        query = query.where(or_(Digest.channel_id == channel_id,
-                                (Digest.channel_id == user_id) & col(Digest.personal)))
-    digests = session.exec(query).all()
+                    now: datetime, limit: int = LISTED) -> tuple[list[ListedDigest], int]:
+    """The first `limit` digests, channels first, then people, and how many there are: every digest when
+    `everywhere`, else this channel's and the person's own. Only the rows shown are read and scheduled."""
+    where = [] if everywhere else [or_(Digest.channel_id == channel_id,
+                                       (Digest.channel_id == user_id) & col(Digest.personal))]
+    digests = session.exec(select(Digest).where(*where)
+                           .order_by(col(Digest.personal), Digest.channel_id, Digest.id).limit(limit)).all()
+    total = session.exec(select(func.count()).select_from(Digest).where(*where)).one()
     last_posted = _last_posted(session, [digest.id for digest in digests])
-    return [_listed(digest, last_posted.get(digest.id), now) for digest in digests]
+    return [_listed(digest, last_posted.get(digest.id), now) for digest in digests], total
 
 
 def digests_here(herald: Herald, *, channel_id: str, user_id: str) -> DigestList:
@@ -51,9 +60,9 @@ def digests_here(herald: Herald, *, channel_id: str, user_id: str) -> DigestList
     roles = herald.roles
     everywhere = roles.open or user_id in roles.admins
     with session_scope(herald.engine) as session:
-        found = visible_digests(session, channel_id=channel_id, user_id=user_id, everywhere=everywhere,
-                                now=herald.clock())
-    return DigestList(found, everywhere)
+        found, total = visible_digests(session, channel_id=channel_id, user_id=user_id, everywhere=everywhere,
+                                       now=herald.clock())
+    return DigestList(found, total, everywhere)
 
 
 def _last_posted(session: Session, digest_ids: list[int]) -> dict[int, datetime]:

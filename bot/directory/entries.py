@@ -19,6 +19,8 @@ from bot.directory.people import Person
 RECHECK_AFTER = timedelta(days=1)
 CONFIDENT = 85  # a best match scoring this much is the answer; below, the user picks
 SETTABLE = ("team", "primary", "backup", "channel", "escalation")
+# What clears a field, as for a launch's (bot/launches/fields.py, which the directory sits below, so not shared).
+CLEAR = ("none", "-")
 
 
 @dataclass(frozen=True)
@@ -240,10 +242,10 @@ def component_owners(session: Session, component: Component) -> set[str]:
 
 def _apply(session: Session, component: Component, field_name: str, value: str) -> tuple[str | None, str | None]:
     if field_name == "team":
-        team = _team_named(session, value)
+        team = None if value.lower() in CLEAR else _team_named(session, value)
         old = session.get(Team, component.team_id).name if component.team_id else None
-        component.team_id = team.id
-        return old, team.name
+        component.team_id = team.id if team else None
+        return old, team.name if team else None
     if field_name in ("primary", "backup"):
         if not is_user_id(value):
             raise InvalidInput(f"Name the {field_name} contact with an @mention, not “{value}”.")

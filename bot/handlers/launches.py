@@ -27,7 +27,10 @@ from bot.launches.thread import post_launch_update
 ISO_DAY = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
 HELP = "help"
 ALL_FLAG = "--all"  # `/launch status --all`: launched and cancelled launches too
-# The history's "Older" button; its value is "<launch id>:<page>". Kept here until block_ids names it.
+# A page or launch id as typed or as a button carries it: ASCII digits only ("²" is a digit to str.isdigit,
+# not to int()), and few enough for any database's integers.
+NUMBER = "[0-9]{1,18}"
+OLDER_HISTORY = re.compile(f"({NUMBER}):({NUMBER})")  # the history's "Older" button: "<launch id>:<page>"
 
 
 def register(app: AsyncApp) -> None:
@@ -65,12 +68,20 @@ async def show_suggested_launch(ack, action: dict, respond, herald: Herald) -> N
 async def show_older_history(ack, action: dict, respond, herald: Herald) -> None:
     """The history's "Older" button: the next page replaces the one shown."""
     await ack()
-    launch_id, _, page = action["value"].partition(":")
     try:
-        message = _history(herald, launches.history_by_id(herald, int(launch_id), page=int(page)))
-    except HeraldError as error:  # the launch is gone, or it has fewer pages now
+        launch_id, page = _older_page(action.get("value") or "")
+        message = _history(herald, launches.history_by_id(herald, launch_id, page=page))
+    except HeraldError as error:  # the launch is gone, it has fewer pages now, or the value is not Herald's
         message = error_message(herald.renderer, error)
     await respond(replace_original=True, **message)
+
+
+def _older_page(value: str) -> tuple[int, int]:
+    """The launch id and page an "Older" button names; a value Herald did not write (so forged) is answered."""
+    found = OLDER_HISTORY.fullmatch(value)
+    if found is None:
+        raise InvalidInput("This button is out of date: run the command again.")
+    return int(found[1]), int(found[2])
 
 
 def parse(command: dict) -> Invocation:
@@ -122,7 +133,7 @@ def new(herald: Herald, call: Invocation) -> Reply:
 def history(herald: Herald, call: Invocation) -> Reply:
     """`/launch history <launch> [page N]`."""
     words, page = list(call.words), 1
-    if len(words) > 2 and words[-2].lower() == "page" and words[-1].isdigit():
+    if len(words) > 2 and words[-2].lower() == "page" and re.fullmatch(NUMBER, words[-1]):
         page = int(words.pop())
         words.pop()
     if not words:

@@ -5,11 +5,13 @@ Every change is a history row (who, when, field, old → new) in the same transa
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, or_, select
 
 from bot.core.errors import InvalidInput, NotAllowed
@@ -18,6 +20,7 @@ from bot.directory.models import Component
 from bot.launches import slips
 from bot.launches.fields import SETTABLE_FIELDS, SETTERS
 from bot.launches.models import ChecklistItem, Launch, LaunchChange, Risk, Stage
+from bot.releases.models import Release
 
 MAX_NAME_LENGTH = 80
 DEFAULT_CHECKLIST = (
@@ -62,8 +65,8 @@ def create_launch(
     owner_id = owner_id or actor_id
     launch = Launch(key=key, name=name, name_key=key, stage=stage, target_date=target, owner_id=owner_id, risk=risk,
                     risk_reason=risk_reason, channel_id=channel_id, created_by=actor_id, created_at=now, updated_at=now)
-    session.add(launch)
-    session.flush()
+    with _taking_name(session, name):
+        session.add(launch)
     session.add_all(
         ChecklistItem(launch_id=launch.id, position=i, label=label, done=i <= done,
                       done_by=owner_id if i <= done else None, done_at=now if i <= done else None)
@@ -126,8 +129,10 @@ def rename_launch(
     name_key = _free_name_key(session, name, renaming=launch)
     change = LaunchChange(launch_id=launch.id, at=now, actor_id=actor_id, field="name", old_value=launch.name,
                           new_value=name)
-    launch.name, launch.name_key, launch.updated_at = name, name_key, now
-    session.add_all([launch, change])
+    with _taking_name(session, name, renaming=launch):
+        launch.name, launch.name_key, launch.updated_at = name, name_key, now
+        session.add(launch)
+    session.add(change)
     return Change(launch, [change])
 
 
@@ -152,16 +157,40 @@ def check_allowed(launch: Launch, actor_id: str, admins: Collection[str]) -> Non
 
 
 def _free_name_key(session: Session, name: str, *, renaming: Launch | None = None) -> str:
-    """The name as a key, if no other launch answers to it and no directory component is called that."""
+    """The name as a key, if no other launch answers to it and no component is called that: a launch
+    answering to a component's name would take its releases, subscriptions and digest filters over."""
     key = slugify(name)
     others = [col(Launch.id) != renaming.id] if renaming else []
     taken = session.exec(select(Launch.name).where(or_(Launch.key == key, Launch.name_key == key), *others)).first()
     if taken:
         raise InvalidInput(f"There is already a launch called “{taken}”. Try `/launch status {taken}`.")
-    if session.exec(select(Component.id).where(Component.key == key)).first():  # its releases are its owners'
-        raise InvalidInput(f"“{name}” is a component in the ownership directory; give the launch a name of its own, "
+    if where := _component_called(session, key, launch_key=renaming.key if renaming else None):
+        raise InvalidInput(f"“{name}” is a component {where}; give the launch a name of its own, "
                            f"like “{name} launch”.")
     return key
+
+
+@contextmanager
+def _taking_name(session: Session, name: str, *, renaming: Launch | None = None) -> Iterator[None]:
+    """Write the launch under its name inside this block, not at commit: two people taking one name at once
+    both pass `_free_name_key`, and the unique index stops the later one, who is told as the check would."""
+    try:
+        with session.begin_nested():  # flushes what came before, so only the name's write is in it
+            yield
+    except IntegrityError:
+        _free_name_key(session, name, renaming=renaming)
+        raise
+
+
+def _component_called(session: Session, key: str, *, launch_key: str | None) -> str | None:
+    """Where a component answering to `key` is known from, if one is: the directory (by its key, name or an
+    alias), or releases recorded under it other than the launch's own (recorded under `launch_key`)."""
+    directory = session.exec(select(Component.key, Component.name, Component.aliases)).all()
+    if any(key in {slugify(spelling) for spelling in (known, called, *aliases)} for known, called, aliases in directory):
+        return "in the ownership directory"
+    if key != launch_key and session.exec(select(Release.id).where(Release.component == key)).first():
+        return "releases were recorded under"
+    return None
 
 
 def _clean_name(name: str) -> str:

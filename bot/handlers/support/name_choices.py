@@ -6,13 +6,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Literal
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from bot.core.errors import InvalidInput
 from bot.core.render import Message, Renderer, slack_escape
 from bot.releases.names import UnclearName
 
 MAX_WORDS = 40  # more than any command a button runs again takes
+MAX_VALUE = 2000  # characters Slack keeps in a button's value
 
 
 class NameChoice(BaseModel):
@@ -22,15 +23,26 @@ class NameChoice(BaseModel):
     words: list[str] = Field(max_length=MAX_WORDS)
     keep: str | None = None  # the name as typed, taken as a new one though it looks like a known one
 
+    @model_validator(mode="after")
+    def fits_a_button(self) -> NameChoice:
+        """Slack refuses a message whose button value is longer, so the rule holds when building one too."""
+        if len(self.model_dump_json()) > MAX_VALUE:
+            raise ValueError(f"longer than the {MAX_VALUE} characters of a button's value")
+        return self
+
 
 def choices(renderer: Renderer, unclear: UnclearName, *, command: str,
             words_for: Callable[[str], list[str]]) -> Message:
     """The question, with the words the command runs again with for each answer (`words_for` a name)."""
-    buttons = [(c.name, NameChoice(command=command, words=words_for(slack_escape(c.spelling)))) for c in unclear.candidates]
-    buttons.append((f"Use “{unclear.typed}”", NameChoice(command=command, words=words_for(slack_escape(unclear.typed)),
-                                                          keep=unclear.typed)))
-    return renderer.message("common/did_you_mean.json.j2", text=str(unclear),
-                            buttons=[(label, choice.model_dump_json()) for label, choice in buttons])
+    answers = [(c.name, slack_escape(c.spelling), None) for c in unclear.candidates]
+    answers.append((f"Use “{unclear.typed}”", slack_escape(unclear.typed), unclear.typed))
+    try:
+        buttons = [(label, NameChoice(command=command, words=words_for(name), keep=keep).model_dump_json())
+                   for label, name, keep in answers]
+    except ValidationError:  # more words, or longer ones, than a button carries
+        raise InvalidInput(f"{unclear} That is too long to ask about with buttons; run the command again with "
+                           "the name you mean, or with fewer words.") from None
+    return renderer.message("common/did_you_mean.json.j2", text=str(unclear), buttons=buttons)
 
 
 def choice_of(value: str) -> NameChoice:
