@@ -124,7 +124,8 @@ async def test_yaml_and_csv_examples_import_with_contacts_resolved_to_slack_user
     run = await herald_import(EXAMPLES / "owners.yaml", EXAMPLES / "owners.csv")
 
     assert run.code == 0, run.err
-    assert "herald: 7 added, 0 updated, 0 unchanged, 0 removed; 4 teams; 0 contacts not found in Slack" in run.out
+    assert "herald: 7 added, 0 updated, 0 unchanged, 0 removed; 4 teams; 8 contacts looked up in Slack, 0 not found" \
+        in run.out
     entries = stored(engine)
     checkout = entries["checkout-api"]
     assert (checkout.team, checkout.primary, checkout.backup) == ("payments", "U0AVA", "U0BEN")
@@ -167,7 +168,7 @@ async def test_backstage_catalog_imports_components_with_their_teams_and_contact
         assert session.exec(select(Team.display_name).where(Team.name == "team-c")).one() == "Team C"
         unresolved = session.exec(select(Contact.ref).where(Contact.slack_user_id == None)).all()  # noqa: E711
     assert "amelia-park@example.com" in unresolved
-    assert f"{len(unresolved)} contacts not found in Slack" in run.out
+    assert f"contacts looked up in Slack, {len(unresolved)} not found" in run.out
 async def test_a_backstage_api_may_share_its_name_with_the_component_that_provides_it(herald_import, engine):
     run = await herald_import(BACKSTAGE)
 
@@ -205,7 +206,7 @@ async def test_cpython_codeowners_resolves_people_by_handle_and_leaves_unowned_p
     with Session(engine) as session:
         ezio = session.exec(select(Contact).where(Contact.ref == "@ezio-melotti")).one()
     assert ezio.slack_user_id is None
-    assert "not found in Slack" in run.out and "0 contacts not found" not in run.out
+    assert "looked up in Slack" in run.out and "Slack, 0 not found" not in run.out
 
 
 # Contacts
@@ -231,7 +232,7 @@ async def test_an_email_not_in_slack_is_reported_and_listed_as_a_gap_by_whoowns_
     run = await herald_import("owners.yaml")
 
     assert run.code == 0, run.err
-    assert "1 added" in run.out and "1 contacts not found in Slack" in run.out
+    assert "1 added" in run.out and "1 contact looked up in Slack, 1 not found" in run.out
     assert [call.args["email"] for call in workspace.calls_to("users.lookupByEmail")] == ["ghost@example.com"]
     answer = await sender.command("stale", command="/whoowns")
     assert "Docs site — ghost@example.com is not in Slack" in answer.text
@@ -464,6 +465,68 @@ async def test_a_dry_run_writes_nothing_asks_slack_nothing_and_counts_as_the_rea
     counts = "1 added, 1 updated, 1 unchanged, 1 removed; 2 teams"
     assert f"herald: dry run, nothing written: {counts};" in dry.out and f"herald: {counts};" in real.out
     assert {"receipts", "signup-flow"} <= set(stored(engine)) and "invoicing" not in stored(engine)
+
+
+async def test_a_dry_run_counts_the_contacts_to_look_up_as_the_real_run_then_looks_them_up(
+    herald_import, workspace, tmp_path
+):
+    owners = write(tmp_path, "owners.yaml", GOOD_YAML + "  - name: docs\n    primary: ghost@example.com\n"
+                   "    backup: U0ANN\n")
+
+    dry = await herald_import(owners, "--dry-run")
+    real = await herald_import(owners)
+    again = await herald_import(owners, "--dry-run")
+
+    assert dry.out.endswith("; 3 contacts to look up in Slack\n")
+    assert real.out.endswith("; 3 contacts looked up in Slack, 1 not found\n")
+    assert again.out.endswith("; 1 contact to look up in Slack\n")  # those found are not asked again
+
+
+async def test_without_a_token_the_dry_run_and_the_real_run_both_say_who_was_not_looked_up(
+    herald_import, monkeypatch, workspace, engine, tmp_path
+):
+    monkeypatch.delenv("SLACK_BOT_TOKEN")
+    owners = write(tmp_path, "owners.yaml", GOOD_YAML + "  - name: docs\n    primary: U0ANN\n")
+
+    dry = await herald_import(owners, "--dry-run")
+    real = await herald_import(owners)
+
+    unasked = "; 1 contact not looked up: SLACK_BOT_TOKEN is not set\n"  # the user ID is taken as written
+    assert dry.out.endswith(unasked) and real.out.endswith(unasked)
+    assert lookups(workspace) == 0
+    assert stored(engine)["docs"].primary == "U0ANN"
+
+
+async def test_the_real_run_lists_what_it_removed_as_the_dry_run_does(herald_import, tmp_path):
+    write(tmp_path, "owners.yaml", THREE)
+    await herald_import("owners.yaml")
+    write(tmp_path, "owners.yaml", "components:\n  - name: alpha\n    primary: U0ANN\n")
+
+    dry = await herald_import("owners.yaml", "--prune", "--dry-run")
+    real = await herald_import("owners.yaml", "--prune")
+
+    assert "would remove:\n  beta\n  gamma\n" in dry.out
+    assert "removed:\n  beta\n  gamma\n" in real.out and "2 removed" in real.out
+
+
+async def test_pruning_a_folder_with_no_owners_files_left_is_refused_unless_prune_empty_says_so(
+    herald_import, engine, tmp_path
+):
+    (tmp_path / "owners").mkdir()
+    gone = write(tmp_path / "owners", "a.yaml", TWO)
+    await herald_import("owners")
+    gone.unlink()
+
+    refused = await herald_import("owners", "--prune")
+
+    assert refused.code == 2
+    assert refused.err.splitlines()[-1] == (
+        f"herald: {tmp_path}/owners holds no owners files; refusing to prune everything it once held. "
+        "Pass the files, or --prune-empty to remove them anyway")
+    assert set(stored(engine)) == {"alpha", "beta"}
+    emptied = await herald_import("owners", "--prune-empty")
+    assert emptied.code == 0 and "2 removed" in emptied.out
+    assert stored(engine) == {}
 
 
 async def test_a_dry_run_of_a_batch_with_bad_rows_is_rejected_as_the_real_run_would_be(herald_import, engine, tmp_path):

@@ -6,6 +6,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import subprocess
+import sys
 from datetime import datetime
 from pathlib import Path
 
@@ -85,6 +88,27 @@ def test_output_writes_the_file_and_leaves_stdout_empty(launches, capsys, tmp_pa
     assert export(capsys, "launches", "--format", "json", "--output", "launches.json") == ""
     assert [row["key"] for row in json.loads((tmp_path / "launches.json").read_text())] == ["checkout-v2", "search-revamp"]
     assert list(tmp_path.glob("*.part")) == []
+
+
+def test_output_into_a_missing_folder_names_the_file_asked_for_and_its_folder(capsys, tmp_path):
+    assert main(["export", "launches", "--output", str(tmp_path / "nowhere" / "launches.csv")]) == 1
+
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"herald: {tmp_path}/nowhere/launches.csv: the folder {tmp_path}/nowhere does not exist")
+
+
+def test_a_reader_that_stops_early_ends_the_export_quietly(launches, database_url, tmp_path):
+    """`herald export launches | head -1`: the pipe closes before Herald writes; it says nothing and exits 1."""
+    environment = {**os.environ, "DATABASE_URL": database_url, "HOME": str(tmp_path)}
+    herald = subprocess.Popen([sys.executable, "-m", "bot.runtime.cli", "export", "launches"], cwd=tmp_path,
+                              env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    herald.stdout.close()  # the reader is gone before the first row
+
+    _, err = herald.communicate(timeout=60)
+
+    assert herald.returncode == 1
+    [line] = err.decode().splitlines()  # no "Broken pipe", and nothing from the flush at exit
+    assert line.startswith("herald: using the store at ")
 
 
 # The directory

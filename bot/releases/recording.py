@@ -296,7 +296,8 @@ def validate(data: ReleaseInput) -> None:
         value = getattr(data, name) or ""
         if any(unicodedata.category(c) == "Cs" or unicodedata.category(c) == "Cc" and (name != "notes" or c not in
                "\n\r\t") for c in value):
-            raise InvalidInput(f"The {name} contains control characters; take them out and try again.", field=name)
+            verb = "contain" if name == "notes" else "contains"
+            raise InvalidInput(f"The {name} {verb} control characters; take them out and try again.", field=name)
     if not slugify(data.component) or len(data.component) > 100:
         raise InvalidInput("A release needs the component or launch it belongs to (at most 100 characters).",
                            field="component")

@@ -17,7 +17,7 @@ from pathlib import Path
 from bot.core.settings import Settings, load_settings
 from bot.runtime.commands import digests, exports, owners, releases, servers, store
 from bot.runtime.console import run_console
-from bot.runtime.failures import explain
+from bot.runtime.failures import explain, reader_went_away
 
 Command = Callable[[Settings, argparse.Namespace], int]
 SERVERS = ("serve", "socket")  # they keep Herald's own INFO lines: "listening on port …"
@@ -30,13 +30,16 @@ def main(argv: list[str] | None = None) -> int:
         settings = load_settings()
         command = args.command or _default_command(settings)
         _configure_logging(verbose=args.verbose, server=command in SERVERS)
-        if settings.default_store:
-            settings.default_store.parent.mkdir(parents=True, exist_ok=True)
+        store.make_default_store_folder(settings)
         run: Command = args.run if args.command else DEFAULT_COMMANDS[command]
-        return run(settings, args)
+        status = run(settings, args)
+        sys.stdout.flush()  # a reader that went away (`| head`) shows here, not at exit
+        return status
     except KeyboardInterrupt:
         print("herald: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        return reader_went_away()
     except Exception as error:
         explained = explain(error, settings.database_url if settings else None)
         if explained is None and args.verbose:
@@ -79,6 +82,9 @@ def _parser() -> argparse.ArgumentParser:
     owners_files.add_argument("--skip-invalid", action="store_true", help="import the valid rows even if some are not")
     owners_files.add_argument("--prune", action="store_true",
                               help="remove entries that came from these files (or folders) and are no longer in them")
+    owners_files.add_argument("--prune-empty", action="store_true",
+                              help="--prune, even for a folder that holds no owners files now: "
+                                   "removes every entry it once held")
     owners_files.add_argument("--dry-run", action="store_true",
                               help="print what would be added, changed and removed, and write nothing")
 

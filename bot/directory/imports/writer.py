@@ -18,6 +18,7 @@ from sqlmodel import Session, col, delete, select
 from bot.core.errors import HeraldError
 from bot.core.matching import slugify
 from bot.core.models import utcnow
+from bot.core.render import plural
 from bot.directory.imports.records import (
     ComponentRecord,
     OwnerFile,
@@ -39,7 +40,7 @@ class ImportRejected(HeraldError):
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
         lines = "\n".join(str(problem) for problem in problems)
-        super().__init__(f"{len(problems)} invalid rows; nothing was imported (use --skip-invalid to import the rest):\n{lines}")
+        super().__init__(f"{plural(len(problems), 'invalid row')}; nothing was imported (use --skip-invalid to import the rest):\n{lines}")
 
 
 # Component columns by the names owners files give them, for reports.

@@ -63,12 +63,25 @@ def _output(path: Path | None) -> Iterator[TextIO]:
         yield sys.stdout
         return
     partial = path.with_name(path.name + ".part")
+    with _named_as(path):
+        out = partial.open("w", encoding="utf-8", newline="")
     try:
-        with partial.open("w", encoding="utf-8", newline="") as out:
+        with out:
             yield out
-        partial.replace(path)
+        with _named_as(path):
+            partial.replace(path)
     finally:
         partial.unlink(missing_ok=True)
+
+
+@contextmanager
+def _named_as(path: Path) -> Iterator[None]:
+    """A file error names the file the user asked for, not the .part file it is written through."""
+    try:
+        yield
+    except OSError as error:
+        error.filename, error.filename2 = str(path), None
+        raise
 
 
 def _say_written(what: str, path: Path | None) -> None:

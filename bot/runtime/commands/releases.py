@@ -6,20 +6,29 @@ import argparse
 import asyncio
 import os
 import sys
+from datetime import timedelta
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from bot.core.db import session_scope
 from bot.core.herald import Herald
+from bot.core.messaging import CLIENT_TIMEOUT, SETTLE
+from bot.core.models import utcnow
+from bot.core.render import plural
 from bot.core.settings import Settings
+from bot.releases.models import Delivery, DeliveryState
 from bot.releases.names import Resolution, UnclearName, resolve_component
-from bot.releases.outbox import UNFINISHED
 from bot.releases.recording import ReleaseInput, delivery_counts, record_release
 from bot.runtime.app import make_herald
 from bot.runtime.commands.store import open_store
 from bot.runtime.failures import UsageError
 from bot.runtime.workers import outbox_worker
 
+# How long the command waits for Slack: a post's answer (the client's timeout), and the time a post with
+# no answer may still be on its way. What is not done by then a running Herald finishes.
+WAIT = timedelta(seconds=CLIENT_TIMEOUT) + SETTLE
+POLL = 0.5  # seconds between looks while another Herald holds a delivery
+GRACE = timedelta(minutes=1)  # --at "$(date -Iseconds)" means now, not the past
 NEEDS_SLACK = ("announcing needs Slack. Set it, or pass --no-wait to record the release for a running "
                "Herald to announce.")
 
@@ -28,6 +37,8 @@ def announce(settings: Settings, args: argparse.Namespace) -> int:
     # Everything that can refuse does so before the release is recorded.
     if args.at and args.at.tzinfo is None:
         raise UsageError("--at needs a time zone, like 2026-12-01T09:00:00+01:00")
+    if args.at and args.at < utcnow() - GRACE:
+        raise UsageError(f"--at {args.at.isoformat()} is in the past; leave --at out to announce now")
     waits = args.no_wait or args.at
     if not waits:
         settings.require_bot_token(NEEDS_SLACK)
@@ -44,9 +55,9 @@ def announce(settings: Settings, args: argparse.Namespace) -> int:
         print(f"herald: recorded release {release_id}; a running Herald announces it"
               + (f" at {args.at.isoformat()}" if args.at else ""))
         return 0
-    sent, failed = asyncio.run(_deliver(herald, release_id))
-    print(f"herald: announced release {release_id} in {sent} channels" + (f"; {failed} failed" if failed else ""))
-    return 1 if failed else 0
+    counts = asyncio.run(_deliver(herald, release_id))
+    print(f"herald: {_outcome(release_id, counts)}")
+    return 0 if counts.keys() <= {DeliveryState.SENT, DeliveryState.CANCELLED} else 1
 
 
 def _component(session: Session, args: argparse.Namespace) -> Resolution:
@@ -62,13 +73,57 @@ def _component(session: Session, args: argparse.Namespace) -> Resolution:
     return component
 
 
-async def _deliver(herald: Herald, release_id: int) -> tuple[int, int]:
-    """Send this release's announcements now, as the server's worker would."""
+async def _deliver(herald: Herald, release_id: int) -> dict[str, int]:
+    """Send this release's announcements now, as the server's worker would, and stop waiting once what is
+    left cannot end soon: a post Slack did not answer (uncertain: to be looked for after it settles), a
+    delivery backing off, or anything still unfinished after WAIT. Those are handed back, so a running
+    Herald finishes them at once; a round still posting at WAIT claims nothing more, and its posts in
+    flight end within the client's timeout."""
     worker = outbox_worker(herald)
-    while True:
-        await worker.run_once()
-        with session_scope(herald.engine) as session:
-            counts = delivery_counts(session, release_id)
-        if not any(counts.get(state) for state in UNFINISHED):
-            return counts.get("sent", 0), counts.get("failed", 0)
-        await asyncio.sleep(0.2)
+    deadline = herald.clock() + WAIT
+    try:
+        while True:
+            round_ = asyncio.ensure_future(worker.run_once())
+            try:
+                busy = await asyncio.wait_for(asyncio.shield(round_),
+                                              timeout=max(0.0, (deadline - herald.clock()).total_seconds()))
+            except TimeoutError:
+                worker.stop()
+                await round_
+                break
+            if not await asyncio.to_thread(_still_coming, herald, release_id) or herald.clock() >= deadline:
+                break
+            if not busy:  # posts held by another Herald, or more due than one round takes
+                await asyncio.sleep(POLL)
+    finally:
+        worker.stop()
+        worker.release_own_leases()
+    with session_scope(herald.engine) as session:
+        return delivery_counts(session, release_id)
+
+
+def _still_coming(herald: Herald, release_id: int) -> bool:
+    """Whether a delivery of this release may still be sent now: due, or held by a worker posting it."""
+    with session_scope(herald.engine) as session:
+        return session.exec(select(Delivery.id).where(
+            Delivery.release_id == release_id,
+            col(Delivery.state).in_((DeliveryState.PENDING, DeliveryState.SENDING)),
+            (Delivery.state == DeliveryState.SENDING) | (col(Delivery.next_attempt_at) <= herald.clock()),
+        ).limit(1)).first() is not None
+
+
+def _outcome(release_id: int, counts: dict[str, int]) -> str:
+    """One line: where the announcements went, and what a running Herald still has to finish."""
+    sent, failed = counts.get(DeliveryState.SENT, 0), counts.get(DeliveryState.FAILED, 0)
+    unanswered = counts.get(DeliveryState.UNCERTAIN, 0)
+    later = counts.get(DeliveryState.PENDING, 0) + counts.get(DeliveryState.SENDING, 0)
+    if not unanswered and not later:
+        return f"announced release {release_id} in {plural(sent, 'channel')}" + (f"; {failed:,} failed" if failed else "")
+    parts = [f"sent in {plural(sent, 'channel')}"]
+    if failed:
+        parts.append(f"{failed:,} failed")
+    if unanswered:
+        parts.append(f"{unanswered:,} not confirmed yet (Slack did not answer)")
+    if later:
+        parts.append(f"{later:,} to try again (Slack refused for now)")
+    return f"recorded release {release_id}; {', '.join(parts)}: a running Herald finishes them"

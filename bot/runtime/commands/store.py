@@ -11,6 +11,7 @@ from bot.core.db import make_engine, migrate, session_scope, shown_url
 from bot.core.settings import Settings
 from bot.runtime.app import make_herald
 from bot.runtime.demo import seed_demo
+from bot.runtime.failures import StoreFolderError
 
 
 def open_store(settings: Settings, *, name_it: bool = True) -> Engine:
@@ -20,6 +21,17 @@ def open_store(settings: Settings, *, name_it: bool = True) -> Engine:
         print(f"herald: using the store at {shown_url(settings.database_url)}", file=sys.stderr)
     migrate(settings.database_url)
     return make_engine(settings.database_url)
+
+
+def make_default_store_folder(settings: Settings) -> None:
+    """The folder of the default store (DATABASE_URL unset), made on first use."""
+    if settings.default_store is None:
+        return
+    folder = settings.default_store.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:  # XDG_DATA_HOME names somewhere unusable: say which store, and how to choose another
+        raise StoreFolderError(folder, error) from error
 
 
 def migrate_command(settings: Settings, _args: argparse.Namespace) -> int:
