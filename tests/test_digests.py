@@ -168,6 +168,13 @@ async def test_preview_shows_what_the_next_digest_would_say_now(sender, launches
     assert "There is no digest here yet" in missing.text
 
 
+async def test_previewing_a_personal_digest_one_has_not_set_up_suggests_a_personal_one(sender):
+    answer = await sender.command("digest me preview", channel="C0LAUNCHES")
+    assert "You have no digest yet. Start one with `/launch digest me daily 08:00`." in answer.text
+    off = await sender.command("digest me off", channel="C0LAUNCHES")
+    assert "You have no digest to turn off." in off.text
+
+
 async def test_personal_digest_goes_by_dm_with_only_my_launches(sender, herald, slack, launches):
     await sender.command("digest me daily 08:00 UTC always", user="U0BOB")
     await DigestRunner(herald).run(only_digest(herald).id, now=at(2026, 11, 25, 8))

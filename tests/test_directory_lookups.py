@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 
 from bot.core.block_ids import ActionId
 from bot.directory.models import Component, OwnershipChange, Team
-from tests.support.factories import add_component, add_team, contact
+from tests.support.factories import add_component, add_launch, add_team, contact
 
 
 @pytest.fixture
@@ -42,7 +42,7 @@ async def test_typos_case_aliases_and_paths_find_the_entry(sender, directory, qu
 
 async def test_close_matches_are_offered_as_buttons_that_open_them(sender, directory, engine):
     answer = await sender.command("billing", command="/whoowns")
-    buttons = [b for b in answer.json["blocks"] if b["type"] == "actions"][0]["elements"]
+    buttons = next(b for b in answer.json["blocks"] if b["type"] == "actions")["elements"]
     assert [b["text"]["text"] for b in buttons] == ["Billing reports"]
     await sender.action({"type": "button", "action_id": buttons[0]["action_id"], "value": buttons[0]["value"]})
     [opened] = sender.slack.response_url_posts_to("action")
@@ -238,3 +238,79 @@ async def test_stale_rechecks_everyone_and_replaces_its_answer_when_someone_left
     [updated] = slack.response_url_posts_to("command")
     assert updated["replace_original"] is True
     assert "Ownership gaps (5)" in updated["text"]
+
+
+def buttons_of(answer: dict) -> dict[str, dict]:
+    return {element["text"]["text"]: element for block in answer["blocks"] if block["type"] == "actions"
+            for element in block["elements"]}
+
+
+@pytest.mark.parametrize("typed", ["serch", "search engine", "billing-ap"])
+async def test_set_on_a_name_that_is_not_exactly_an_entry_asks_and_changes_nothing(sender, directory, engine, typed):
+    answer = await sender.command(f"set {typed} escalation page the on-call", command="/whoowns")
+    assert f"I don't know a component “{typed}”. Did you mean" in answer.text
+    assert all(not label.startswith("Use") for label in buttons_of(answer.json))  # a set never makes an entry
+    with Session(engine) as session:
+        assert session.exec(select(OwnershipChange)).all() == []
+
+
+async def test_set_on_a_launch_key_is_not_taken_for_a_component_like_it(sender, directory, engine):
+    with Session(engine) as session:
+        add_component(session, "Checkout")
+        add_launch(session, "Checkout v2")
+    answer = await sender.command("set checkout-v2 team Payments", command="/whoowns")
+    assert "I don't know a component “checkout-v2”. Did you mean Checkout?" in answer.text
+    with Session(engine) as session:
+        assert session.exec(select(Component.team_id).where(Component.key == "checkout")).one() is None
+
+
+async def test_pressing_the_name_meant_runs_the_same_set_on_it(sender, directory, engine):
+    asked = await sender.command("set serch channel <#C0SEARCH|search>", command="/whoowns")
+    await sender.action({"type": "button", **{k: buttons_of(asked.json)["Search"][k] for k in ("action_id", "value")}})
+    await sender.settle()
+    [done] = sender.slack.response_url_posts_to("action")
+    assert done["replace_original"] is True and done["blocks"][0]["text"]["text"] == "Channel: none → <#C0SEARCH>"
+    with Session(engine) as session:
+        assert session.exec(select(Component.channel).where(Component.key == "search")).one() == "C0SEARCH"
+
+
+async def test_set_by_alias_or_key_any_case_is_exact(sender, directory):
+    for typed in ("INVOICES", "billing-api", "Billing  API"):
+        answer = await sender.command(f"set {typed} escalation {typed}", command="/whoowns")
+        assert answer.json["blocks"][1]["text"]["text"] == "Billing API"
+
+
+@pytest.mark.parametrize(("typed", "says"), [
+    ("channel none", "Channel: none → none"),
+    ("backup none", "Backup: <@U0BOB> → nobody"),
+    ("primary -", "Primary: <@U0ANN> → nobody"),
+    ("escalation none", "Escalation: page → none"),
+])
+async def test_none_clears_every_field(sender, directory, engine, typed, says):
+    await sender.command("set billing api escalation page", command="/whoowns")
+    if typed.startswith("channel"):
+        await sender.command("set billing api channel <#C0BILLING|billing>", command="/whoowns")
+        says = "Channel: <#C0BILLING> → none"
+    answer = await sender.command(f"set billing api {typed}", command="/whoowns")
+    assert section_texts(answer)[0] == says
+    field = {"channel": Component.channel, "backup": Component.backup_contact_id,
+             "primary": Component.primary_contact_id, "escalation": Component.escalation}[typed.split()[0]]
+    with Session(engine) as session:
+        assert session.exec(select(field).where(Component.key == "billing-api")).one() is None
+
+
+async def test_team_alone_shows_its_usage(sender, directory):
+    answer = await sender.command("team", command="/whoowns")
+    assert "Use `/whoowns team &lt;team&gt;`" in answer.text and "Claim" not in answer.text
+
+
+async def test_an_at_word_slack_did_not_link_is_no_user_and_offers_no_claim(sender, directory):
+    answer = await sender.command("@nobody", command="/whoowns")
+    assert "I don't know a Slack user “@nobody”" in answer.text and "Claim" not in answer.text
+
+
+async def test_claim_is_not_a_command_and_creates_nothing(sender, directory, engine):
+    answer = await sender.command("claim flux capacitor", command="/whoowns")
+    assert "`/whoowns claim` is not a command" in answer.text and "Nobody is recorded" not in answer.text
+    with Session(engine) as session:
+        assert session.exec(select(Component).where(Component.key.contains("flux"))).all() == []

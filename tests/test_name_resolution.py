@@ -224,3 +224,19 @@ async def test_a_forged_button_whose_command_asks_again_too_long_is_answered_in_
     answer = await press(sender, {"action_id": f"{ActionId.CHOOSE_NAME}-1", "value": too_long, "text": "Billing"})
     assert answer["text"] == "This button is out of date: run the command again."
     assert stored(engine, Digest) == []
+
+
+@pytest.mark.parametrize("command", ["subscribe releases all --prerelease", "unsubscribe releases all --prerelease"])
+async def test_an_unknown_option_is_refused_with_the_one_meant_and_nothing_stored(sender, engine, command):
+    answer = await sender.command(command, channel=CHANNEL)
+    assert "I don't know the option `--prerelease`. Did you mean `--prereleases`?" in answer.text
+    assert stored(engine, Subscription) == []
+
+
+async def test_a_name_like_all_offers_all_among_the_names_meant(sender, engine, known):
+    asked = await sender.command("subscribe releases al --prereleases", channel=CHANNEL)
+    assert "all" in buttons(asked.json) and "Use “al”" in buttons(asked.json)
+    assert stored(engine, Subscription) == []
+    answer = await press(sender, buttons(asked.json)["all"])
+    assert "This channel now gets all releases, pre-releases included." in answer["text"]
+    assert [(s.target, s.prereleases) for s in stored(engine, Subscription)] == [("all", True)]

@@ -5,14 +5,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlmodel import Session, select
 
 from bot.core.block_ids import ActionId, BlockId, ViewId
 from bot.releases.models import Delivery, Release, Subscription
-from tests.support.factories import add_launch
+from tests.support.factories import add_component, add_launch
 from tests.support.slack_requests import FIXTURES
 
 GITHUB_SECRET = "github-secret"
@@ -170,7 +170,7 @@ async def test_release_form_with_a_past_time_points_at_the_time_input(sender, en
     await sender.command("release billing 1.4.0")
     await sender.settle()
     view = slack.calls_to("views.open")[0].args["view"]
-    past = int(datetime(2020, 1, 1, tzinfo=timezone.utc).timestamp())
+    past = int(datetime(2020, 1, 1, tzinfo=UTC).timestamp())
     values = {BlockId.WHEN: {ActionId.INPUT: {"type": "radio_buttons", "selected_option": {"value": "later"}}},
               BlockId.AT: {ActionId.INPUT: {"type": "datetimepicker", "selected_date_time": past}}}
     answer = await sender.view_submission({"callback_id": view["callback_id"], "private_metadata": view["private_metadata"],
@@ -197,3 +197,122 @@ async def test_a_launch_set_live_announces_itself_once(sender, engine):
     [release] = stored(engine, Release)
     assert (release.component, release.title, release.source) == ("checkout-v2", "Checkout v2 is live", "launch")
     assert [d.channel_id for d in stored(engine, Delivery)] == ["C0LAUNCHES"]
+
+
+def as_opened(view: dict) -> dict:
+    """The form's state as Slack sends it when submitted untouched: every input holding its initial value."""
+    values = {}
+    for block in view["blocks"]:
+        element = block.get("element", {})
+        if block["type"] != "input":
+            continue
+        if "initial_value" in element:
+            values[block["block_id"]] = {ActionId.INPUT: {"type": element["type"], "value": element["initial_value"]}}
+        elif "initial_option" in element:
+            values[block["block_id"]] = {ActionId.INPUT: {"type": element["type"],
+                                                          "selected_option": element["initial_option"]}}
+    return values
+
+
+async def open_form(sender, slack, text: str) -> dict:
+    await sender.command(text, channel="C0LAUNCHES")
+    await sender.settle()
+    return slack.calls_to("views.open")[-1].args["view"]
+
+
+async def submit(sender, view: dict, values: dict):
+    return await sender.view_submission({"callback_id": view["callback_id"], "private_metadata": view["private_metadata"],
+                                         "state": {"values": values}})
+
+
+async def test_a_recorded_version_opens_its_form_filled_in_as_an_edit_and_submitting_it_unchanged_changes_nothing(
+        sender, engine, slack):
+    first = await open_form(sender, slack, "release billing 1.4.0")
+    await submit(sender, first, {
+        BlockId.TITLE: {ActionId.INPUT: {"type": "plain_text_input", "value": "Faster invoices"}},
+        BlockId.NOTES: {ActionId.INPUT: {"type": "plain_text_input", "value": "- EUR & <GBP>"}},
+        BlockId.TAGS: {ActionId.INPUT: {"type": "plain_text_input", "value": "payments"}},
+        BlockId.LINK: {ActionId.INPUT: {"type": "url_text_input", "value": "https://example.com/1.4.0"}},
+        BlockId.WHEN: {ActionId.INPUT: {"type": "radio_buttons", "selected_option": {"value": "now"}}},
+    })
+    edit = await open_form(sender, slack, "release billing 1.4.0")
+    assert (edit["title"]["text"], edit["submit"]["text"]) == ("Edit billing 1.4.0", "Save changes")
+    initial = {block["block_id"]: block["element"].get("initial_value") for block in edit["blocks"]
+               if block["type"] == "input"}
+    assert (initial[BlockId.TITLE], initial[BlockId.NOTES], initial[BlockId.LINK]) == (
+        "Faster invoices", "- EUR & <GBP>", "https://example.com/1.4.0")
+    assert "payments" in json.dumps(edit["blocks"])  # the tags and when it was announced are shown
+    await sender.settle()
+    slack.calls.clear()
+    assert (await submit(sender, edit, as_opened(edit))).status == 200
+    [release] = stored(engine, Release)
+    assert (release.title, release.notes, release.link, release.tags, release.revision, release.edited_by) == (
+        "Faster invoices", "- EUR & <GBP>", "https://example.com/1.4.0", ["payments"], 1, None)
+    await sender.settle()
+    [said] = slack.calls_to("chat.postEphemeral")
+    assert said.args["text"] == "Nothing changed: billing 1.4.0 already says that."
+    changed = as_opened(edit) | {BlockId.TITLE: {ActionId.INPUT: {"type": "plain_text_input", "value": "Quicker"}}}
+    await submit(sender, edit, changed)
+    [release] = stored(engine, Release)
+    assert (release.title, release.notes, release.revision) == ("Quicker", "- EUR & <GBP>", 2)
+
+
+async def test_a_withdrawn_version_is_said_to_be_withdrawn_instead_of_opening_a_form(sender, engine, slack):
+    await ci(sender, {"id": "b1", "component": "billing", "version": "1.4.0"})
+    await ci(sender, {"id": "b1", "component": "billing", "version": "1.4.0", "action": "withdraw"})
+    answer = await sender.command("release billing 1.4.0", channel="C0LAUNCHES")
+    assert "billing 1.4.0 was withdrawn" in answer.text
+    await sender.settle()
+    assert slack.calls_to("views.open") == []
+
+
+@pytest.fixture
+def billing_api(engine):
+    """A directory component known by an alias, and a release recorded under its key."""
+    with Session(engine) as session:
+        add_component(session, "Billing API", aliases=["billing"])
+        session.add(Release(component="billing-api", component_name="Billing API", version="1.0", source="cli",
+                            fanned_out=True))
+        session.commit()
+
+
+async def test_release_history_finds_the_component_by_alias_and_asks_about_a_typo(sender, billing_api):
+    listed = await sender.command("releases")
+    assert "Billing API" in listed.text
+    found = await sender.command("release history billing 1.0")
+    assert "History of Billing API 1.0" in found.text
+    typo = await sender.command("release history biling 1.0")
+    assert "I don't know a component “biling”. Did you mean Billing API?" in typo.text
+    missing = await sender.command("release history billing 9.9")
+    assert "There is no release Billing API 9.9." in missing.text
+
+
+@pytest.mark.parametrize("text", ["release history", "release history billing"])
+async def test_release_history_without_a_component_and_version_shows_its_own_usage(sender, slack, billing_api, text):
+    answer = await sender.command(text)
+    assert "Use `/launch release history &lt;component&gt; &lt;version&gt;`" in answer.text
+    await sender.settle()
+    assert slack.calls_to("views.open") == []
+
+
+async def test_editing_a_release_whose_notes_the_form_cannot_hold_keeps_them(sender, engine, slack):
+    notes = "word " * 1000  # 5,000 characters, as a GitHub release body may be
+    await ci(sender, {"component": "billing", "version": "1.4.0", "notes": notes})
+    edit = await open_form(sender, slack, "release billing 1.4.0")
+    assert BlockId.NOTES not in [block.get("block_id") for block in edit["blocks"]]
+    assert "longer than this form holds" in json.dumps(edit["blocks"])
+    await submit(sender, edit, as_opened(edit) | {
+        BlockId.TITLE: {ActionId.INPUT: {"type": "plain_text_input", "value": "Faster"}}})
+    [release] = stored(engine, Release)
+    assert (release.title, release.notes) == ("Faster", notes)
+
+
+async def test_editing_a_scheduled_release_shows_when_it_is_to_be_announced(sender, slack):
+    await ci(sender, {"component": "billing", "version": "1.4.0", "announce_at": "2026-12-01T09:00:00+00:00"})
+    edit = await open_form(sender, slack, "release billing 1.4.0")
+    assert "to be announced Tue 01 Dec 2026" in json.dumps(edit["blocks"])
+    await sender.action({"type": "button", "action_id": ActionId.PREVIEW_RELEASE},
+                        view=edit | {"id": "V0FORM", "hash": "h1", "state": {"values": as_opened(edit)}})
+    [updated] = slack.calls_to("views.update")
+    assert updated.args["view"]["title"]["text"] == "Edit billing 1.4.0" and "to be announced" in json.dumps(
+        updated.args["view"]["blocks"])

@@ -8,8 +8,8 @@ from bot.core.db import session_scope
 from bot.core.errors import InvalidInput
 from bot.core.herald import Herald
 from bot.core.matching import closest, slugify
-from bot.core.roles import Roles
 from bot.core.render import Message
+from bot.core.roles import Roles
 from bot.digests.models import Digest, DigestRun
 from bot.digests.runner import render
 from bot.digests.scheduler import digests_changed
@@ -77,19 +77,21 @@ def set_digest(
     return digest
 
 
-def remove_digest(session: Session, *, channel_id: str, actor_id: str, roles: Roles) -> None:
+def remove_digest(session: Session, *, channel_id: str, actor_id: str, roles: Roles, personal: bool = False) -> None:
     digest = session.exec(select(Digest).where(Digest.channel_id == channel_id)).first()
     if digest is None:
-        raise InvalidInput("There is no digest here to turn off.")
+        raise InvalidInput("You have no digest to turn off." if personal else "There is no digest here to turn off.")
     roles.check_setter_or_admin(digest.created_by, actor_id, "this digest")
     session.exec(delete(DigestRun).where(DigestRun.digest_id == digest.id))
     session.delete(digest)
 
 
-def digest_for(session: Session, channel_id: str) -> Digest:
+def digest_for(session: Session, channel_id: str, *, personal: bool = False) -> Digest:
+    """The digest of a channel, or of a person (`personal`: the missing one is suggested as theirs, by DM)."""
     digest = session.exec(select(Digest).where(Digest.channel_id == channel_id)).first()
     if digest is None:
-        raise InvalidInput("There is no digest here yet. Start one with `/launch digest daily 09:00`.")
+        raise InvalidInput("You have no digest yet. Start one with `/launch digest me daily 08:00`." if personal else
+                           "There is no digest here yet. Start one with `/launch digest daily 09:00`.")
     return digest
 
 
@@ -107,14 +109,14 @@ def set_up(herald: Herald, *, where: str, personal: bool, words: list[str], acto
     return digest, new
 
 
-def turn_off(herald: Herald, *, where: str, actor_id: str) -> None:
+def turn_off(herald: Herald, *, where: str, actor_id: str, personal: bool = False) -> None:
     with session_scope(herald.engine) as session:
-        remove_digest(session, channel_id=where, actor_id=actor_id, roles=herald.roles)
+        remove_digest(session, channel_id=where, actor_id=actor_id, roles=herald.roles, personal=personal)
     digests_changed(herald.engine)
 
 
-def preview(herald: Herald, *, where: str) -> Message | None:
+def preview(herald: Herald, *, where: str, personal: bool = False) -> Message | None:
     """What the next digest would say if it came now: everything since the last scheduled one."""
     now = herald.clock()
     with session_scope(herald.engine) as session:
-        return render(herald, session, digest_for(session, where), period=now, force=True)
+        return render(herald, session, digest_for(session, where, personal=personal), period=now, force=True)

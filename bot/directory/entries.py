@@ -23,6 +23,15 @@ SETTABLE = ("team", "primary", "backup", "channel", "escalation")
 CLEAR = ("none", "-")
 
 
+class UnknownEntry(InvalidInput):
+    """A change naming no entry exactly, but some closely: they are offered, and nothing changes until one is
+    picked (a typo's best guess is never changed in its place)."""
+
+    def __init__(self, typed: str, candidates: list[Named]) -> None:
+        self.typed, self.candidates = typed, candidates
+        super().__init__(f"I don't know a component “{typed}”. Did you mean {' or '.join(c.name for c in candidates)}?")
+
+
 @dataclass(frozen=True)
 class Card:
     """Everything the answer to "who owns X?" shows."""
@@ -83,6 +92,20 @@ def lookup(session: Session, query: str) -> Lookup:
     if not matches or matches[0].score < CONFIDENT:
         return Lookup(query, None, matches[:3])
     return Lookup(query, card(session, matches[0].component_id), matches[1:4])
+
+
+def component_named(session: Session, typed: str) -> Component:
+    """The entry `typed` names exactly: its key, name or an alias, case, spaces and punctuation aside.
+
+    Lookups may guess (they change nothing); a change may not: close names raise UnknownEntry.
+    """
+    rows = session.exec(select(Component.key, Component.name, Component.aliases)).all()
+    found = find_name(typed, [Named(key, name, tuple(aliases)) for key, name, aliases in rows], limit=3)
+    if found.close:
+        raise UnknownEntry(typed, found.close)
+    if found.exact is None:
+        raise InvalidInput(f"I can't find “{typed}” in the directory; `/whoowns {typed}` shows close names.")
+    return session.exec(select(Component).where(Component.key == found.exact.key)).one()
 
 
 def card(session: Session, component_id: int) -> Card:
@@ -179,9 +202,9 @@ def claim(session: Session, *, name: str, actor_id: str) -> Card:
         component = Component(key=key, name=name)
         session.add(component)
         session.flush()
-    elif component.primary_contact_id is not None and (contact := session.get(Contact, component.primary_contact_id)):
-        if contact.slack_user_id and not contact.deactivated:
-            raise NotAllowed(f"“{component.name}” already has an owner: ask them, or an admin, to hand it over.")
+    elif (component.primary_contact_id is not None and (contact := session.get(Contact, component.primary_contact_id))
+          and contact.slack_user_id and not contact.deactivated):
+        raise NotAllowed(f"“{component.name}” already has an owner: ask them, or an admin, to hand it over.")
     me = contact_for_user(session, actor_id)
     component.primary_contact_id, component.updated_at = me.id, utcnow()
     session.add(component)
@@ -241,20 +264,24 @@ def component_owners(session: Session, component: Component) -> set[str]:
 
 
 def _apply(session: Session, component: Component, field_name: str, value: str) -> tuple[str | None, str | None]:
+    """Set one field; a clearing word (CLEAR) empties any of them."""
+    clear = value.lower() in CLEAR
     if field_name == "team":
-        team = None if value.lower() in CLEAR else _team_named(session, value)
+        team = None if clear else _team_named(session, value)
         old = session.get(Team, component.team_id).name if component.team_id else None
         component.team_id = team.id if team else None
         return old, team.name if team else None
     if field_name in ("primary", "backup"):
-        if not is_user_id(value):
+        if not clear and not is_user_id(value):
             raise InvalidInput(f"Name the {field_name} contact with an @mention, not “{value}”.")
         attribute = f"{field_name}_contact_id"
         previous = getattr(component, attribute)
         old = session.get(Contact, previous).ref if previous else None
-        setattr(component, attribute, contact_for_user(session, value).id)
-        return old, value
-    if field_name == "channel" and not is_channel_id(value):
+        setattr(component, attribute, None if clear else contact_for_user(session, value).id)
+        return old, None if clear else value
+    if clear:
+        value = ""
+    if field_name == "channel" and value and not is_channel_id(value):
         raise InvalidInput(f"“{value}” is not a channel. Pick one with #, like `#team-payments`.")
     if len(value) > 500:
         raise InvalidInput(f"A {field_name} can be at most 500 characters.")

@@ -38,18 +38,23 @@ def gaps(herald: Herald) -> list[Gap]:
         return entries.gaps(session)
 
 
-def set_field(herald: Herald, *, words: list[str], actor_id: str) -> Changed:
-    """`<thing> <field> <value>` as typed (mentions as plain IDs): the thing is whatever comes before the field."""
+def field_at(words: list[str]) -> int:
+    """Where the field is in `<thing> <field> <value>`: the thing is whatever comes before it."""
     cut = next((i for i, w in enumerate(words) if i > 0 and w.lower() in SETTABLE), None)
     if cut is None or cut == len(words) - 1:
-        raise InvalidInput("Use `/whoowns set <thing> team|primary|backup|channel|escalation <value>`.")
-    thing = " ".join(words[:cut])
+        raise InvalidInput("Use `/whoowns set <thing> team|primary|backup|channel|escalation <value>`; "
+                           "`none` clears a field.")
+    return cut
+
+
+def set_field(herald: Herald, *, words: list[str], actor_id: str) -> Changed:
+    """`<thing> <field> <value>` as typed (mentions as plain IDs); the thing must name an entry exactly
+    (entries.component_named)."""
+    cut = field_at(words)
     with session_scope(herald.engine) as session:
-        found = entries.lookup(session, thing)
-        if found.card is None:
-            raise InvalidInput(f"I can't find “{thing}” in the directory; `/whoowns {thing}` shows close names.")
-        return entries.change(session, key=found.card.component.key, field_name=words[cut],
-                             value=" ".join(words[cut + 1:]), actor_id=actor_id, admins=herald.settings.admins)
+        component = entries.component_named(session, " ".join(words[:cut]))
+        return entries.change(session, key=component.key, field_name=words[cut],
+                              value=" ".join(words[cut + 1:]), actor_id=actor_id, admins=herald.settings.admins)
 
 
 def claim(herald: Herald, *, name: str, actor_id: str) -> Card:

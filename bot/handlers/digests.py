@@ -28,10 +28,10 @@ def digest(herald: Herald, call: Invocation, *, keep: str | None = None) -> Repl
     where = call.user_id if personal else call.channel_id
     action = words[0].lower() if words else ""
     if action == "off":
-        digests.turn_off(herald, where=where, actor_id=call.user_id)
+        digests.turn_off(herald, where=where, actor_id=call.user_id, personal=personal)
         return Reply(notice(herald.renderer, "Your digest is off." if personal else "This channel's digest is off."))
     if action == "preview":
-        return Reply(digests.preview(herald, where=where))
+        return Reply(digests.preview(herald, where=where, personal=personal))
     if not words:
         raise InvalidInput("Use `/launch digest daily 09:00 [Europe/Berlin] [team:… component:… tag:… stage:…] "
                            "[always]`, `/launch digest off`, `/launch digest preview`, or `/launch digest me …`.")

@@ -8,17 +8,20 @@ from typing import NamedTuple
 from slack_bolt.async_app import AsyncApp
 
 from bot.core.block_ids import ActionId
-from bot.core.errors import HeraldError
+from bot.core.errors import HeraldError, InvalidInput
 from bot.core.herald import Herald
 from bot.core.render import Message
 from bot.core.slack_ids import USER_MENTION
 from bot.directory import service as directory
-from bot.directory.entries import Card
-from bot.handlers.support.command_text import plain_id, split_words, text_of
+from bot.directory.entries import Card, UnknownEntry
+from bot.handlers.support.command_text import Invocation, Reply, plain_id, split_words, text_of
+from bot.handlers.support.name_choices import choices
 from bot.handlers.support.replies import answers_errors, error_message, notice
 from bot.slack.people import recheck_contacts, recheck_everyone
 
 QUESTION = re.compile(r"who\s+owns\s+(?P<thing>.+)", re.IGNORECASE | re.DOTALL)
+UNLINKED_PERSON = re.compile(r"@[^\s@]+")  # an @name Slack did not turn into a <@U…> link: no such user
+WHOOWNS = "whoowns"  # how a "did you mean" button names the command it runs again
 HELP_TEXT = (
     "Ask `/whoowns billing`, `/whoowns @person`, `/whoowns team payments`, `/whoowns stale`, or "
     "`/whoowns set <thing> team|primary|backup|channel|escalation <value>`."
@@ -87,6 +90,14 @@ def answer(herald: Herald, words: list[str], *, actor_id: str) -> Answer:
         owned = directory.owned_by_person(herald, user.group(1))
         return Answer(_list(herald, "What they own", [(c.name, c.kind) for c in owned],
                             "Nothing is recorded for them yet.", person=user.group(1)), frozenset({user.group(1)}))
+    if len(words) == 1 and UNLINKED_PERSON.fullmatch(words[0]):
+        raise InvalidInput(f"I don't know a Slack user “{text_of(words)}”. Mention people so that Slack links "
+                           "them (pick them from the list as you type); for a team, ask `/whoowns team <team>`.")
+    if first == "team" and len(words) == 1:
+        raise InvalidInput("Use `/whoowns team <team>`, like `/whoowns team payments`.")
+    if first == "claim":  # a keyword, so that "claim billing" never becomes an entry of that name
+        raise InvalidInput("`/whoowns claim` is not a command: ask `/whoowns <thing>`, and if nobody is recorded "
+                           "as owning it, the answer has a *Claim it* button.")
     if first == "team" and len(words) > 1:
         team, owned = directory.owned_by_team(herald, text_of(words[1:]))
         return Answer(_list(herald, f"What {team.name} owns", [(c.name, c.kind) for c in owned],
@@ -96,7 +107,12 @@ def answer(herald: Herald, words: list[str], *, actor_id: str) -> Answer:
         return Answer(_list(herald, f"Ownership gaps ({len(gaps)})", [(g.component.name, g.reason) for g in gaps],
                             "Every entry has a reachable primary contact."))
     if first == "set":
-        changed = directory.set_field(herald, words=[plain_id(w) for w in words[1:]], actor_id=actor_id)
+        try:
+            changed = directory.set_field(herald, words=[plain_id(w) for w in words[1:]], actor_id=actor_id)
+        except UnknownEntry as unclear:  # the same change, on the entry picked
+            rest = words[1 + directory.field_at(words[1:]):]  # the field and its value
+            return Answer(choices(herald.renderer, unclear, command=WHOOWNS, may_be_new=False,
+                                  words_for=lambda name: [words[0], name, *rest]))
         card = _card(herald, changed.card)
         return Answer(herald.renderer.message("directory/changed.json.j2", changed=changed, card=card),
                       changed.card.contact_ids)
@@ -104,6 +120,11 @@ def answer(herald: Herald, words: list[str], *, actor_id: str) -> Answer:
     if found.card is None:
         return Answer(herald.renderer.message("directory/not_found.json.j2", query=found.query, others=found.others))
     return Answer(_card(herald, found.card, others=found.others), found.card.contact_ids)
+
+
+def run_again(herald: Herald, call: Invocation, *, keep: str | None = None) -> Reply:
+    """A "did you mean" button of `/whoowns set`: the command's words again, with the entry picked."""
+    return Reply(answer(herald, call.words, actor_id=call.user_id).message)
 
 
 def _card(herald: Herald, card: Card, *, others: list | None = None) -> Message:

@@ -17,17 +17,22 @@ from bot.core.herald import Herald
 from bot.core.matching import closest
 from bot.core.render import Message, actor
 from bot.handlers import digests as digests_ui
-from bot.handlers.support.command_text import Invocation, Reply, text_of
+from bot.handlers import directory as directory_ui
+from bot.handlers.support.command_text import SHARE_FLAG, Invocation, Reply, text_of
 from bot.handlers.support.name_choices import choice_of, choices
 from bot.handlers.support.replies import error_message, notice
 from bot.releases import service as releases
 from bot.releases.listing import releases_here
+from bot.releases.models import Release
 from bot.releases.names import TAG, TAG_PREFIX, UnclearName
 from bot.releases.recording import ReleaseInput, validate
 
 PRERELEASES_FLAG = "--prereleases"
+OPTIONS = (PRERELEASES_FLAG, SHARE_FLAG)  # what `subscribe` and `unsubscribe` take; `--share` as every command
 HISTORY = "history"
+HISTORY_USAGE = "Use `/launch release history <component> <version>`, like `/launch release history billing 1.4.0`."
 RELEASES = "releases"  # the keyword after `subscribe`; `release` is read as it too
+FORM_NOTES = 3000  # characters a Slack text input holds, its initial value included
 KEYWORD_CUTOFF = 90  # "relases" scores 93 against it; "release-notes" (84) is a component's name
 
 
@@ -37,6 +42,9 @@ class ReleaseForm(BaseModel):
     component: str
     version: str
     channel_id: str
+    editing: bool = False  # the version is recorded: the form changes what it says
+    prerelease: bool = False  # as recorded: the form does not ask, so an edit keeps it
+    notes_kept: bool = False  # the recorded notes are longer than the form holds: an edit keeps them
 
 
 
@@ -48,12 +56,14 @@ def register(app: AsyncApp) -> None:
 
 def release(herald: Herald, call: Invocation, *, keep: str | None = None) -> Reply:
     """`/launch release <name> <version>` opens the form; `/launch release history <name> <version>` shows the trail."""
-    if len(call.words) >= 3 and call.words[0].lower() == HISTORY:
+    if call.words and call.words[0].lower() == HISTORY:
         return release_history(herald, call)
     return open_release_form(herald, call, keep=keep)
 
 
 def release_history(herald: Herald, call: Invocation) -> Reply:
+    if len(call.words) < 3:
+        raise InvalidInput(HISTORY_USAGE)
     found = releases.history(herald, component=text_of(call.words[1:-1]), version=text_of(call.words[-1:]))
     when = herald.renderer.format_when
     rows = [(Markup("{} · {}").format(when(found.release.created_at), actor(found.release.created_by
@@ -84,10 +94,12 @@ def open_release_form(herald: Herald, call: Invocation, *, keep: str | None = No
     except UnclearName as unclear:
         return Reply(choices(herald.renderer, unclear, command="release",
                              words_for=lambda name: [name, *call.words[-1:]]))
-    form = ReleaseForm(component=component.spelling, version=version, channel_id=call.channel_id)
-    data = ReleaseInput(component=form.component, version=form.version, source="slack", created_by=call.user_id)
-    releases.check_may_record(herald, data)
-    view = _form_view(herald, form, preview=None)
+    data = ReleaseInput(component=component.spelling, version=version, source="slack", created_by=call.user_id)
+    recorded = releases.release_to_edit(herald, data)
+    form = ReleaseForm(component=data.component, version=version, channel_id=call.channel_id,
+                       editing=recorded is not None, prerelease=recorded is not None and recorded.prerelease,
+                       notes_kept=recorded is not None and len(recorded.notes) > FORM_NOTES)
+    view = _form_view(herald, form, preview=None, recorded=recorded)
     first = None if component.known else notice(
         herald.renderer, f"Nothing called “{component.name}” is known yet: this will be its first release.")
     return Reply(first, after=lambda: herald.slack.views_open(trigger_id=call.trigger_id, view=view))
@@ -101,12 +113,17 @@ async def preview_release_form(ack, body: dict, herald: Herald) -> None:
         form = _form_of(view)
     except HeraldError:
         return  # a mangled form: nothing to preview, and its submission says so
+    recorded = None
     try:
         data = _release_input(form, view["state"]["values"], user_id=body["user"]["id"], now=herald.clock())
+        recorded = releases.release_to_edit(herald, data) if form.editing else None
+        if recorded is not None and form.notes_kept:
+            data.notes = recorded.notes
         preview = releases.preview(herald, data, channel_id=form.channel_id)
     except HeraldError as error:  # what is wrong shows where the preview would be
         preview = notice(herald.renderer, str(error))
-    await herald.slack.views_update(view_id=view["id"], hash=view["hash"], view=_form_view(herald, form, preview))
+    await herald.slack.views_update(view_id=view["id"], hash=view["hash"],
+                                    view=_form_view(herald, form, preview, recorded=recorded))
 
 
 async def submit_release_form(ack, body: dict, view: dict, herald: Herald) -> None:
@@ -114,21 +131,25 @@ async def submit_release_form(ack, body: dict, view: dict, herald: Herald) -> No
         form = _form_of(view)
         data = _release_input(form, view["state"]["values"], user_id=body["user"]["id"], now=herald.clock())
         # Off the loop: the fan-out writes a row per subscribed channel (500 channels: 0.1-0.25 s).
-        release_id = await asyncio.to_thread(releases.record, herald, data)
+        saved = await asyncio.to_thread(releases.save, herald, data, keep_notes=form.notes_kept)
     except HeraldError as error:
         await ack(response_action="errors", errors={_field_of(error): str(error)})
         return
     await ack()
-    herald.background.spawn(_confirm(herald, form, body["user"]["id"], release_id))
+    herald.background.spawn(_confirm(herald, form, body["user"]["id"], saved))
 
 
-async def _confirm(herald: Herald, form: ReleaseForm, user_id: str, release_id: int) -> None:
-    release = releases.recorded(herald, release_id)
-    when = "now" if release.sent_now else f"at {herald.renderer.format_when(release.announce_at)}"
-    await herald.slack.chat_postEphemeral(
-        channel=form.channel_id, user=user_id,
-        text=f"Recorded {release.name} {release.version}; announcing it {when} in {release.channels} subscribed channels.",
-    )
+async def _confirm(herald: Herald, form: ReleaseForm, user_id: str, saved: releases.Saved) -> None:
+    release = releases.recorded(herald, saved.release_id)
+    name = f"{release.name} {release.version}"
+    if not saved.changed:
+        text = f"Nothing changed: {name} already says that."
+    elif saved.edited:
+        text = f"Saved your changes to {name}; its announcements show them, marked as edited by you."
+    else:
+        when = "now" if release.sent_now else f"at {herald.renderer.format_when(release.announce_at)}"
+        text = f"Recorded {name}; announcing it {when} in {release.channels} subscribed channels."
+    await herald.slack.chat_postEphemeral(channel=form.channel_id, user=user_id, text=text)
 
 
 def subscribe(herald: Herald, call: Invocation, *, keep: str | None = None) -> Reply:
@@ -169,8 +190,13 @@ def _subscription_words(call: Invocation) -> tuple[list[str], bool]:
     elif words and closest(words[0], {RELEASES: RELEASES}, cutoff=KEYWORD_CUTOFF):
         raise InvalidInput(f"Did you mean `releases`? Use `/launch {call.subcommand} releases "
                            "<component|tag:…|all>`.")
+    for word in words:  # an option mistyped would otherwise become part of the name, and be stored
+        if word.startswith("--") and word.lower() not in OPTIONS:
+            meant = closest(word, {option: option for option in OPTIONS}, limit=1)
+            raise InvalidInput(f"I don't know the option `{text_of([word])}`."
+                               + (f" Did you mean `{meant[0]}`?" if meant else ""))
     prereleases = PRERELEASES_FLAG in (w.lower() for w in words)
-    return [w for w in words if w.lower() != PRERELEASES_FLAG], prereleases
+    return [w for w in words if w.lower() not in OPTIONS], prereleases
 
 
 async def choose_name(ack, body: dict, action: dict, respond, herald: Herald) -> None:
@@ -195,11 +221,15 @@ async def choose_name(ack, body: dict, action: dict, respond, herald: Herald) ->
         herald.background.spawn(reply.after())
 
 
-RUN_AGAIN = {"subscribe": subscribe, "release": release, "digest": digests_ui.digest}
+RUN_AGAIN = {"subscribe": subscribe, "release": release, "digest": digests_ui.digest,
+             directory_ui.WHOOWNS: directory_ui.run_again}
 
 
-def _form_view(herald: Herald, form: ReleaseForm, preview: Message | None) -> dict:
-    return herald.renderer.view("releases/form.json.j2", component=form.component, version=form.version,
+def _form_view(herald: Herald, form: ReleaseForm, preview: Message | None, *, recorded: Release | None) -> dict:
+    """The form; for a version already recorded, filled in with what it says, so that saving it unchanged changes
+    nothing (the tags and announcement time, which an edit keeps, are shown beside it)."""
+    return herald.renderer.view("releases/form.json.j2", form=form, recorded=recorded, notes_limit=FORM_NOTES,
+                                name=recorded.component_name if recorded else form.component,
                                 metadata=form.model_dump_json(), preview=preview)
 
 
@@ -229,7 +259,7 @@ def _release_input(form: ReleaseForm, values: dict[str, Any], *, user_id: str, n
             raise InvalidInput("Pick a time in the future, or choose “Announce now”.", field="when")
     tags = [t.strip() for t in (value(BlockId.TAGS).get("value") or "").split(",") if t.strip()]
     data = ReleaseInput(
-        component=form.component, version=form.version, source="slack", created_by=user_id,
+        component=form.component, version=form.version, source="slack", created_by=user_id, prerelease=form.prerelease,
         title=value(BlockId.TITLE).get("value") or None, notes=value(BlockId.NOTES).get("value") or "",
         link=value(BlockId.LINK).get("value") or None, tags=tags, announce_at=announce_at,
     )

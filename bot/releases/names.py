@@ -57,6 +57,12 @@ def resolve_component(session: Session, typed: str, *, as_typed: bool = False) -
     return _may_be_new(COMPONENT, typed, components(session), as_typed=as_typed)
 
 
+def known_component(session: Session, typed: str) -> Resolution:
+    """A component or launch that must exist already (a release's history names one): the same names as
+    resolve_component, but an unknown or close one is refused with the names it looks like."""
+    return must_exist(COMPONENT, typed, components(session))
+
+
 def resolve_tag(session: Session, typed: str, *, as_typed: bool = False) -> Resolution:
     return _may_be_new(TAG, typed, tags(session), as_typed=as_typed)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
@@ -11,14 +11,14 @@ from sqlmodel import Session, col, select
 from bot.core.db import session_scope
 from bot.core.errors import InvalidInput
 from bot.core.herald import Herald
-from bot.core.matching import slugify
+from bot.core.matching import Named, find_name, slugify
 from bot.core.render import Message
 from bot.core.roles import Roles
 from bot.releases import permissions, recording
 from bot.releases.announcement import announcement
 from bot.releases.history import changes_of
 from bot.releases.models import Release, ReleaseChange
-from bot.releases.names import Resolution, resolve_component
+from bot.releases.names import COMPONENT, TAG_PREFIX, Resolution, UnclearName, known_component, resolve_component
 from bot.releases.recording import ReleaseInput, Target
 
 
@@ -47,25 +47,54 @@ def release_component(herald: Herald, typed: str, *, as_typed: bool = False) -> 
         return resolve_component(session, typed, as_typed=as_typed)
 
 
-def check_may_record(herald: Herald, data: ReleaseInput) -> None:
-    """Before the form opens: a person who may not announce (or edit) this release is told so, not given a form."""
+@dataclass(frozen=True)
+class Saved:
+    """What submitting the release form did."""
+
+    release_id: int
+    edited: bool  # the version was recorded before, so this edited it
+    changed: bool  # False: the form said what the release already says, and nothing was recorded
+
+
+def release_to_edit(herald: Herald, data: ReleaseInput) -> Release | None:
+    """Before the form opens: the release it would edit (None: a new one), so that the form shows what it says.
+
+    A person who may not announce (or edit) it is told so, not given a form; so is one naming a withdrawn
+    version, which has nothing left to edit.
+    """
     with session_scope(herald.engine) as session:
-        _check_may_record(session, data, herald.roles)
+        existing = _check_may_record(session, data, herald.roles)
+        if existing is None and (withdrawn := _latest(session, slugify(data.component), data.version)) is not None:
+            raise InvalidInput(f"{withdrawn.component_name} {withdrawn.version} was withdrawn: there is nothing "
+                               "left to edit, and it is not announced again. Record a new version instead.")
+        return existing
 
 
 def record(herald: Herald, data: ReleaseInput) -> int:
+    return save(herald, data).release_id
+
+
+def save(herald: Herald, data: ReleaseInput, *, keep_notes: bool = False) -> Saved:
+    """Record a release, or edit the one recorded under its version (only what differs is changed);
+    `keep_notes`: an edit leaves the notes as they are (the form could not hold them)."""
     with session_scope(herald.engine) as session:
-        _check_may_record(session, data, herald.roles)
-        return recording.record_release(session, data, now=herald.clock()).id
+        existing = _check_may_record(session, data, herald.roles)
+        revision = existing.revision if existing is not None else None
+        if keep_notes and existing is not None:
+            data = replace(data, notes=existing.notes)
+        release, stored = recording.record_release_once(session, data, now=herald.clock())
+        return Saved(release.id, edited=not stored, changed=stored or release.revision != revision)
 
 
-def _check_may_record(session: Session, data: ReleaseInput, roles: Roles) -> None:
+def _check_may_record(session: Session, data: ReleaseInput, roles: Roles) -> Release | None:
+    """The release recording `data` would edit, once the person is known to be allowed to."""
     existing = recording.find_release(session, data)
     actor_id = data.created_by or ""
     if existing is not None:  # recording it again edits it
         permissions.check_may_edit(session, existing, actor_id, roles)
     else:
         permissions.check_may_announce(session, slugify(data.component), data.component.strip(), actor_id, roles)
+    return existing
 
 
 def recorded(herald: Herald, release_id: int) -> Recorded:
@@ -82,16 +111,20 @@ class History:
 
 
 def history(herald: Herald, *, component: str, version: str) -> History:
-    """A release's whole trail: recorded, then every edit and withdrawal in order."""
+    """A release's whole trail: recorded, then every edit and withdrawal in order. The component must be one
+    Herald knows (by name, key or alias), as `/launch releases` lists it."""
     with session_scope(herald.engine) as session:
-        release = recording.find_release(session, ReleaseInput(component=component, version=version, source="slack"))
+        named = known_component(session, component)
+        release = _latest(session, named.key, version)
         if release is None:
-            release = session.exec(select(Release).where(Release.component == slugify(component),
-                                                          Release.version == version.strip())
-                                   .order_by(col(Release.id).desc())).first()  # withdrawn ones have a trail too
-        if release is None:
-            raise InvalidInput(f"There is no release {component} {version}.")
+            raise InvalidInput(f"There is no release {named.name} {version.strip()}.")
         return History(release, changes_of(session, release))
+
+
+def _latest(session: Session, key: str, version: str) -> Release | None:
+    """The release of a component's version: the live one, else the latest withdrawn (it has a trail too)."""
+    return session.exec(select(Release).where(Release.component == key, Release.version == version.strip())
+                        .order_by(col(Release.withdrawn), col(Release.id).desc())).first()
 
 
 class Outcome(StrEnum):
@@ -136,8 +169,28 @@ def subscribe(herald: Herald, *, channel_id: str, spec: str, prereleases: bool, 
               as_typed: bool = False) -> Target:
     """`as_typed`: the person chose to keep a name close to known ones (see names.UnclearName)."""
     with session_scope(herald.engine) as session:
+        if not as_typed:
+            _ask_if_like_all(session, spec)
         return recording.subscribe(session, channel_id=channel_id, spec=spec, prereleases=prereleases,
                                    actor_id=actor_id, roles=herald.roles, as_typed=as_typed)
+
+
+def _ask_if_like_all(session: Session, spec: str) -> None:
+    """`all` is a target as much as a component is: a name like it ("al") that no component has exactly is
+    asked about with `all` among the names meant, rather than stored as a new component."""
+    spec = spec.strip()
+    if spec.lower() == recording.ALL or spec.lower().startswith(TAG_PREFIX):
+        return
+    like_all = find_name(spec, [Named(recording.ALL, recording.ALL)]).close
+    if not like_all:
+        return
+    try:
+        if resolve_component(session, spec).known:
+            return
+        others: list[Named] = []
+    except UnclearName as unclear:
+        others = unclear.candidates
+    raise UnclearName(COMPONENT, spec, [*like_all, *others])
 
 
 def unsubscribe(herald: Herald, *, channel_id: str, spec: str, actor_id: str) -> Target:
