@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import logging
 
+from sqlmodel import select
+
+from bot.core.db import session_scope
+from bot.launches.models import Launch
 from bot.runtime.console.markup import Mrkdwn
 from bot.runtime.console.workspace import name_of
 from tests.support.console_session import demo_console, lines
+from tests.support.factories import add_launch
 
 
 async def test_console_shows_status_and_prints_what_would_be_posted(engine, clock, caplog):
@@ -93,3 +98,44 @@ def test_mrkdwn_becomes_styled_terminal_text_with_real_hyperlinks_at_a_terminal(
     styles = {text.plain[span.start:span.end]: span.style for span in text.spans}
     assert styles["Owner"].bold and styles["the runbook"].italic and styles["the runbook"].link == "https://x.test/a"
     assert styles["@ben"].bold and styles["a <b>"].color.name == "cyan"
+
+
+def test_mrkdwn_markers_pair_at_word_boundaries_and_nested_ones_leave_no_asterisks():
+    render = Mrkdwn(name_of, hyperlinks=False)
+
+    nested = render("*Big *one** and _x_")
+    assert nested.plain == "Big one and x"
+    assert all(span.style.bold for span in nested.spans if "one" in nested.plain[span.start:span.end])
+    assert render("snake_case_name, 2*3*4, a * b * c, *unclosed").plain == "snake_case_name, 2*3*4, a * b * c, *unclosed"
+    assert render("[bold red]not styled[/]").spans == []  # rich markup is text here, never markup
+
+
+async def test_what_a_person_typed_is_shown_as_typed_not_as_entities_or_stray_asterisks(engine, clock):
+    console, out = demo_console(engine, clock)
+    name = "<!channel> *bold* `code` <https://evil.example|click> [bold red]x[/]"
+
+    await console.run_line(f"/launch new {name}")
+    await console.run_line("/launch status")
+    await console.run_line("home")
+    text = out.getvalue()
+
+    assert f"━━ {name} ━━" in text  # a plain_text header shows the text as typed
+    assert "&lt;" not in text and "&gt;" not in text and "&amp;" not in text
+    # in the list and the App Home the name sits inside *…*: bold, no asterisk left over
+    assert "\n<!channel> bold code <https://evil.example|click> [bold red]x[/] · Planning · not set" in text
+    assert "*<!channel>" not in text and "[/]*" not in text
+    assert [line for line in text.splitlines() if line != line.rstrip()] == []
+
+
+async def test_control_characters_are_neither_echoed_nor_printed_nor_sent_to_herald(engine, clock):
+    with session_scope(engine) as session:
+        add_launch(session, "Stored \x1b]0;title\x07 elsewhere")  # by some other way in; the screen still gets none
+    console, out = demo_console(engine, clock, lines("/launch new \x07bell\x1b[31mred", "/launch status"))
+
+    await console.repl()
+
+    text = out.getvalue()
+    assert "\x1b" not in text and "\x07" not in text
+    assert "herald> /launch new bell[31mred\n" in text and "Stored ]0;title elsewhere" in text
+    with session_scope(engine) as session:
+        assert "bell[31mred" in session.exec(select(Launch.name)).all()  # as Slack would have sent it

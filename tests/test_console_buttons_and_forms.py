@@ -41,7 +41,7 @@ async def test_release_form_filled_in_field_by_field_records_and_announces_the_r
 
     text = out.getvalue()
     assert "── form: Record a release ──" in text and "When *" in text and "  1. Announce now" in text
-    assert "Recorded Billing API 1.4.0; announcing it now in 1 subscribed channels." in text
+    assert "Recorded Billing API 1.4.0; announcing it now in 1 subscribed channel." in text
     announcement = text.split("── posted to #console ──")[1]
     assert "━━ Billing API 1.4.0 ━━" in announcement and "Invoices render twice as fast." in announcement
     with session_scope(engine) as session:
@@ -100,3 +100,37 @@ async def test_the_update_button_on_the_app_home_opens_a_form_that_changes_the_l
     assert "stage: beta → ready" in thread and "risk reason: Payment provider certification" in thread
     with session_scope(engine) as session:
         assert session.get(Launch, checkout.id).stage == "ready"
+
+
+async def test_an_announcement_shows_its_title_bold_without_asterisks_and_markdown_lines_unpadded(engine, clock):
+    form = ("Big *one*", "## What changed", "- Invoices render **twice** as fast", "", "", "", "", "", "")
+    console, out = demo_console(engine, clock, lines(*form))
+    await console.run_line("/launch subscribe releases billing")
+
+    await console.run_line("/launch release billing 1.4.0")
+
+    announcement = out.getvalue().split("── posted to #console ──")[1]
+    assert "\nBig one\n" in announcement and "• Invoices render twice as fast" in announcement
+    assert [line for line in announcement.splitlines() if line != line.rstrip()] == []
+
+
+async def test_the_console_user_owns_a_demo_launch_so_their_app_home_has_an_update_button(engine, clock):
+    console, out = demo_console(engine, clock, lines("ready", "", "", ""))
+
+    await console.run_line("home")
+    update = next(n for n, button in console.screen.buttons.items() if button.label == "Update")
+    await console.run_line(str(update))
+
+    text = out.getvalue()
+    assert "── your App Home, ava ──" in text and "Pricing page refresh" in text.split("Update]")[0]
+    assert "── form: Update launch ──" in text and "stage: beta → ready" in text
+
+
+async def test_ctrl_d_in_a_form_discards_it_says_so_and_quits(engine, clock):
+    console, out = demo_console(engine, clock, lines("/launch release billing 1.4.0", "Faster invoices"))
+
+    await console.repl()  # the input ends inside the form, as Ctrl-D there does
+
+    assert out.getvalue().endswith("Form discarded; nothing was sent.\n")
+    with session_scope(engine) as session:
+        assert session.exec(select(Release)).all() == []

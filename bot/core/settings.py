@@ -104,6 +104,11 @@ def default_store_path(env: dict[str, str]) -> Path:
     return data_home / "herald" / "herald.db"
 
 
+def demo_store_path(default_store: Path) -> Path:
+    """The console's own demo store, beside the default store and never the same file: `herald/demo.db`."""
+    return default_store.with_name("demo.db")
+
+
 def _require(name: str, value: str | None, expected: str) -> None:
     if not value:
         raise SettingsError(f"{name} is not set: expected {expected}.")

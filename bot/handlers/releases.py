@@ -15,7 +15,7 @@ from bot.core.block_ids import ActionId, BlockId, ViewId
 from bot.core.errors import HeraldError, InvalidInput
 from bot.core.herald import Herald
 from bot.core.matching import closest
-from bot.core.render import Message, actor
+from bot.core.render import Message, actor, plural
 from bot.handlers import digests as digests_ui
 from bot.handlers import directory as directory_ui
 from bot.handlers.support.command_text import SHARE_FLAG, Invocation, Reply, text_of
@@ -148,7 +148,7 @@ async def _confirm(herald: Herald, form: ReleaseForm, user_id: str, saved: relea
         text = f"Saved your changes to {name}; its announcements show them, marked as edited by you."
     else:
         when = "now" if release.sent_now else f"at {herald.renderer.format_when(release.announce_at)}"
-        text = f"Recorded {name}; announcing it {when} in {release.channels} subscribed channels."
+        text = f"Recorded {name}; announcing it {when} in {plural(release.channels, 'subscribed channel')}."
     await herald.slack.chat_postEphemeral(channel=form.channel_id, user=user_id, text=text)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlmodel import Session, select
 
@@ -39,6 +39,7 @@ class DemoLaunch:
     slips: tuple[int, ...] = ()  # days added to the target at each slip, oldest first
 
 
+# The console's user (@ava) owns one launch, so their App Home has an Update button to try.
 DEMO_LAUNCHES = (
     DemoLaunch("Checkout v2", Stage.BETA, 12, "U0DEMOBEN", Risk.AT_RISK,
                "Payment provider certification is two weeks behind", "C0DEMOPAY", 3, (7, 2)),
@@ -47,7 +48,7 @@ DEMO_LAUNCHES = (
                "Waiting on the sync API from the platform team", "C0DEMOMOB", 1, (14,)),
     DemoLaunch("iOS widgets", Stage.READY, 3, "U0DEMODEV", channel="C0DEMOMOB", done=5),
     DemoLaunch("Referral program", Stage.PLANNING, 60, "U0DEMOCHI"),
-    DemoLaunch("Pricing page refresh", Stage.BETA, 7, "U0DEMOCHI", channel="C0DEMOLAUNCH", done=4, slips=(5,)),
+    DemoLaunch("Pricing page refresh", Stage.BETA, 7, CONSOLE_USER, channel="C0DEMOLAUNCH", done=4, slips=(5,)),
     DemoLaunch("Help center search", Stage.PLANNING, None, "U0DEMOEMI"),
     DemoLaunch("Dark mode", Stage.LAUNCHED, -10, "U0DEMODEV", done=5),
 )
@@ -99,7 +100,7 @@ def _add_directory(session: Session) -> None:
 
 
 def _add(session: Session, demo: DemoLaunch, today: date) -> None:
-    created = datetime.combine(today - timedelta(days=45), time(9), tzinfo=timezone.utc)
+    created = datetime.combine(today - timedelta(days=45), time(9), tzinfo=UTC)
     final_target = today + timedelta(days=demo.target_in_days) if demo.target_in_days is not None else None
     launch = create_launch(session, name=demo.name, actor_id=CONSOLE_USER, now=created, target=final_target,
                            owner_id=demo.owner, channel_id=demo.channel, stage=demo.stage, risk=demo.risk,

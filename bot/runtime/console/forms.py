@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+from bot.runtime.console.markup import plain_words, printable
 from bot.runtime.console.screen import Screen
 from bot.runtime.console.workspace import channel_id_of, name_of, user_id_of
 
@@ -48,7 +49,8 @@ class FormQuestions:
         kind = element.get("type", "")
         parse = self._parser(kind, element)
         if parse is None:
-            self.screen.say(f"  ({block['label']['text']}: a {kind} input, which the console cannot fill in)", "dim")
+            self.screen.say(f"  ({plain_words(block['label']['text'])}: a {kind} input, which the console cannot fill "
+                            "in)", "dim")
             return {}
         self._introduce(block, element, error)
         current = previous.get(element.get("action_id", "")) if previous else None
@@ -56,6 +58,7 @@ class FormQuestions:
         while True:
             typed = await self.reader.read(
                 "  > ", default=default, multiline=bool(element.get("multiline")), completing=kind in PICKERS)
+            typed = printable(typed)  # what Slack's inputs would take: no ESC, BEL and the like
             typed = "" if typed.strip() == CLEAR else typed.strip("\n") if element.get("multiline") else typed.strip()
             try:
                 if not typed and not block.get("optional"):
@@ -65,12 +68,12 @@ class FormQuestions:
                 self.screen.say(f"  {problem}", "red")
 
     def _introduce(self, block: dict[str, Any], element: dict[str, Any], error: str | None) -> None:
-        label = block["label"]["text"] + ("" if block.get("optional") else " *")
+        label = plain_words(block["label"]["text"]) + ("" if block.get("optional") else " *")
         self.screen.say(label, "bold")
         if hint := (block.get("hint") or {}).get("text"):
-            self.screen.say(f"  {hint}", "dim")
+            self.screen.say(f"  {plain_words(hint)}", "dim")
         for number, option in enumerate(_options(element), start=1):
-            self.screen.say(f"  {number}. {option['text']['text']}")
+            self.screen.say(f"  {number}. {plain_words(option['text']['text'])}")
         if help_text := _how_to_answer(element):
             self.screen.say(f"  {help_text}", "dim")
         if error:
@@ -81,9 +84,9 @@ class FormQuestions:
         if kind in TEXT_INPUTS:
             return state.get("value") or ""
         if kind in SELECTS:
-            return ((state.get("selected_option") or {}).get("text") or {}).get("text", "")
+            return plain_words(((state.get("selected_option") or {}).get("text") or {}).get("text", ""))
         if kind in MULTI_SELECTS:
-            return ", ".join(o["text"]["text"] for o in state.get("selected_options") or [])
+            return ", ".join(plain_words(o["text"]["text"]) for o in state.get("selected_options") or [])
         if kind == "datepicker":
             return state.get("selected_date") or ""
         if kind == "timepicker":
@@ -155,7 +158,8 @@ def _option(options: list[dict[str, Any]], typed: str) -> dict[str, Any]:
     typed = typed.strip()
     if typed.isdigit() and 1 <= int(typed) <= len(options):
         return options[int(typed) - 1]
-    matches = [o for o in options if o["text"]["text"].lower().startswith(typed.lower()) or o.get("value") == typed]
+    matches = [o for o in options
+               if plain_words(o["text"]["text"]).lower().startswith(typed.lower()) or o.get("value") == typed]
     if len(matches) != 1:
         raise Invalid(f"Pick one of 1–{len(options)}.")
     return matches[0]

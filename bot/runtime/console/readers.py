@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from pathlib import Path
 from typing import Protocol, TextIO
 
 from prompt_toolkit import PromptSession
 from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
 from prompt_toolkit.history import FileHistory, History, InMemoryHistory
+from prompt_toolkit.input import Input
+from prompt_toolkit.output import Output, create_output
+from prompt_toolkit.output.vt100 import Vt100_Output
 
 from bot.runtime.console.completion import HeraldCompleter
 from bot.runtime.console.forms import CLEAR, LineReader
+from bot.runtime.console.markup import printable
 
 
 class ConsoleReader(LineReader, Protocol):
@@ -20,23 +25,29 @@ class ConsoleReader(LineReader, Protocol):
 
 
 class TerminalReader:
-    """Commands get history (kept in `history_file` when given) and completion; form answers get neither."""
+    """Commands get history (kept in `history_file` when given) and completion; form answers get neither. An
+    answer starts empty, the current value shown in the prompt: Enter keeps it, `-` clears it, as when piped."""
 
-    def __init__(self, completer: HeraldCompleter, history_file: Path | None = None) -> None:
+    def __init__(self, completer: HeraldCompleter, history_file: Path | None = None, *, input: Input | None = None,
+                 output: Output | None = None) -> None:
         self.completer = completer
+        output = output or terminal_output(sys.stdout)
         history: History = FileHistory(str(history_file)) if history_file else InMemoryHistory()
         self.commands: PromptSession[str] = PromptSession(history=history, completer=completer,
                                                           complete_while_typing=True,
-                                                          auto_suggest=AutoSuggestFromHistory())
-        self.answers: PromptSession[str] = PromptSession(history=InMemoryHistory(), completer=completer)
+                                                          auto_suggest=AutoSuggestFromHistory(),
+                                                          input=input, output=output)
+        self.answers: PromptSession[str] = PromptSession(history=InMemoryHistory(), completer=completer,
+                                                         input=input, output=output)
 
     async def command(self, prompt: str) -> str:
         self.completer.refresh()
         return await self.commands.prompt_async(prompt)
 
     async def read(self, prompt: str, *, default: str = "", multiline: bool = False, completing: bool = False) -> str:
-        return await self.answers.prompt_async(prompt, default=default, multiline=multiline,
-                                               complete_while_typing=completing)
+        typed = await self.answers.prompt_async(with_current(prompt, default), multiline=multiline,
+                                                complete_while_typing=completing)
+        return typed if typed.strip() else default
 
 
 class PipedReader:
@@ -51,9 +62,7 @@ class PipedReader:
         return await self._line(prompt)
 
     async def read(self, prompt: str, *, default: str = "", multiline: bool = False, completing: bool = False) -> str:
-        if default:
-            prompt = f"{prompt}[{_short(default)}; Enter keeps it, {CLEAR} clears it] "
-        lines = [await self._line(prompt)]
+        lines = [await self._line(with_current(prompt, default))]
         while multiline and lines[-1]:
             lines.append(await self._line("  … "))
         typed = "\n".join(lines).strip("\n")
@@ -65,10 +74,24 @@ class PipedReader:
         if not line:
             self.out.write("\n")
             raise EOFError
-        self.out.write(line if line.endswith("\n") else line + "\n")
+        self.out.write(printable(line if line.endswith("\n") else line + "\n"))  # no ESC or BEL echoed
         return line.rstrip("\r\n")
 
 
+def terminal_output(stdout: TextIO) -> Output:
+    """The terminal, without cursor position requests: a terminal that does not answer them (`script`, dumb
+    terminals) would get prompt_toolkit's warning printed, and the console needs no more than the line it is on."""
+    output = create_output(stdout)
+    if isinstance(output, Vt100_Output):
+        output.enable_cpr = False
+    return output
+
+
+def with_current(prompt: str, current: str) -> str:
+    """The prompt, with the value Enter keeps and how to clear it."""
+    return f"{prompt}[{_short(current)}; Enter keeps it, {CLEAR} clears it] " if current else prompt
+
+
 def _short(text: str) -> str:
-    flat = " ".join(text.split())
+    flat = " ".join(printable(text).split())
     return flat if len(flat) <= 40 else flat[:39] + "…"

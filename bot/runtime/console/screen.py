@@ -13,7 +13,7 @@ from rich.rule import Rule
 from rich.style import Style
 from rich.text import Text
 
-from bot.runtime.console.markup import Mrkdwn
+from bot.runtime.console.markup import Mrkdwn, plain_words, printable
 from bot.runtime.console.workspace import name_of
 
 BUTTON_STYLES = {"primary": Style(color="green", bold=True), "danger": Style(color="red", bold=True)}
@@ -38,7 +38,7 @@ class Button:
 
     @property
     def label(self) -> str:
-        return self.element.get("text", {}).get("text", "")
+        return plain_words(self.element.get("text", {}).get("text", ""))
 
 
 @dataclass
@@ -63,28 +63,39 @@ class Screen:
 
     def say(self, text: str, style: Style | str = "") -> None:
         """The console's own words (not Herald's)."""
-        self.rich.print(Text(text, style=style))
+        self.rich.print(Text(printable(text), style=style))
 
     def caption(self, text: str) -> None:
-        self.rich.print(Text(f"── {text} ──", style="dim"))
+        self.rich.print(Text(f"── {printable(text)} ──", style="dim"))
 
     def show(self, surface: dict[str, Any], where: Surface) -> None:
         """A message or a view's blocks, in order; its fallback text if it has none."""
         blocks = surface.get("blocks") or []
         for index, block in enumerate(blocks):
             for line in self._block(block, where, default_id=f"console-{index}"):
-                self.rich.print(line)
+                if isinstance(line, Markdown):
+                    self._markdown(line)
+                else:
+                    self.rich.print(line)
         if not blocks and surface.get("text"):
             self.rich.print(self.mrkdwn(surface["text"]))
 
     def button(self, number: int) -> Button | None:
         return self.buttons.get(number)
 
+    def _markdown(self, markdown: Markdown) -> None:
+        """Rendered line by line without the spaces rich pads each line with to the full width."""
+        options = self.rich.options
+        for line in self.rich.render_lines(markdown, options, pad=False, new_lines=False):
+            text = Text.assemble(*((segment.text, segment.style) for segment in line if not segment.control))
+            text.rstrip()
+            self.rich.print(text, overflow="ignore", crop=False, no_wrap=True)
+
     def _block(self, block: dict[str, Any], where: Surface, *, default_id: str) -> list[RenderableType]:
         kind = block.get("type")
         block_id = block.get("block_id") or default_id
         if kind == "header":
-            return [Text(f"━━ {block['text']['text']} ━━", style="bold")]
+            return [Text.assemble("━━ ", self.mrkdwn.plain(block["text"]["text"]), " ━━", style="bold")]
         if kind == "section":
             return self._section(block, where, block_id)
         if kind == "context":
@@ -95,11 +106,11 @@ class Screen:
         if kind == "divider":
             return [Rule(style="dim")]
         if kind == "input":
-            return [Text(f"▸ {block['label']['text']}", style="bold")]
+            return [Text(f"▸ {plain_words(block['label']['text'])}", style="bold")]
         if kind == "markdown":
-            return [Markdown(block.get("text", ""))]
+            return [Markdown(printable(block.get("text", "")))]
         if kind == "image":
-            return [Text(f"[image: {block.get('alt_text', '')}]", style="dim")]
+            return [Text(f"[image: {plain_words(block.get('alt_text', ''))}]", style="dim")]
         return []
 
     def _section(self, block: dict[str, Any], where: Surface, block_id: str) -> list[RenderableType]:
@@ -118,7 +129,7 @@ class Screen:
         if element.get("type") == "mrkdwn":
             return self.mrkdwn(element.get("text", ""), style)
         if element.get("type") == "image":
-            return Text(f"[{element.get('alt_text', 'image')}]", style=style)
+            return Text(f"[{plain_words(element.get('alt_text', 'image'))}]", style=style)
         return self.mrkdwn.plain(element.get("text", ""), style)
 
     def _buttons(self, elements: list[dict[str, Any]], where: Surface, block_id: str, *, indent: str) -> Text:

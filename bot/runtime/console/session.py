@@ -32,9 +32,14 @@ HINT = "Type a slash command like `/launch status`, a button's number to press i
 
 
 class Console:
-    """One person at the console. `herald.slack` must be a ConsoleWebClient: it prints, and keeps the modals."""
+    """One person at the console. `herald.slack` must be a ConsoleWebClient: it prints, and keeps the modals.
 
-    def __init__(self, herald: Herald, reader: ConsoleReader, *, user_id: str = CONSOLE_USER) -> None:
+    With `delivers`, release announcements due are delivered (printed) as a server would; without it (a real
+    store) they stay pending for a running Herald, which can reach Slack: printing them here would mark them sent.
+    """
+
+    def __init__(self, herald: Herald, reader: ConsoleReader, *, user_id: str = CONSOLE_USER,
+                 delivers: bool = True) -> None:
         if not isinstance(herald.slack, ConsoleWebClient):
             raise TypeError("the console needs Herald built with slack=ConsoleWebClient(...)")
         self.herald = herald
@@ -43,13 +48,14 @@ class Console:
         self.reader = reader
         self.user_id = user_id
         self.questions = FormQuestions(self.screen, reader, herald.settings.zone)
-        self.outbox = outbox_worker(herald, herald.messenger)  # announcements are delivered as the server would
+        self.outbox = outbox_worker(herald, herald.messenger) if delivers else None
         self.app = create_app(herald, authorize=_console_authorize)
         self.app.middleware(_respond_on_screen(self.screen))
         logging.getLogger("slack_bolt.AsyncApp").addFilter(_no_unhandled_request_hints)
 
     async def repl(self) -> None:
-        """Until Ctrl-D or `exit`; Ctrl-C clears the line (or cancels a form) and carries on."""
+        """Until Ctrl-D (in a form too, discarding it) or `exit`; Ctrl-C clears the line (or cancels a form) and
+        carries on."""
         while True:
             line = ""
             try:
@@ -132,6 +138,9 @@ class Console:
                     self.screen.say(f"Press Enter to {submit.lower()}, or type a button's number.")
         except KeyboardInterrupt:
             self.screen.say("Form cancelled; nothing was sent.")
+        except EOFError:  # Ctrl-D, or the end of piped input: the console quits
+            self.screen.say("Form discarded; nothing was sent.")
+            raise
         finally:
             self.slack.views.pop(view_id, None)
 
@@ -167,11 +176,14 @@ class Console:
 
     async def _settle(self) -> None:
         """Let the work after the ack finish, deliver what is due, then fill in the modals it opened."""
-        await self.herald.background.drain()
-        await self.outbox.run_once()
+        await self._after_work()
         while self.slack.to_fill:
             await self.fill(self.slack.to_fill.pop(0))
-            await self.herald.background.drain()
+            await self._after_work()
+
+    async def _after_work(self) -> None:
+        await self.herald.background.drain()
+        if self.outbox is not None:
             await self.outbox.run_once()
 
 

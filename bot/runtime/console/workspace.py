@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from bot.core.render import slack_escape
+from bot.runtime.console.markup import printable
 from bot.runtime.demo import DEMO_CHANNELS, DEMO_USERS, DEPARTED
 
 CONSOLE_TEAM = "T0CONSOLE"
@@ -45,8 +46,9 @@ def channel_id_of(typed: str) -> str | None:
 
 
 def as_slack_typed(text: str) -> str:
-    """What Slack would send for typed text: `&<>` escaped, @person and #channel turned into links."""
-    text = slack_escape(text)
+    """What Slack would send for typed text: no control characters (Slack's composer takes no ESC or BEL), `&<>`
+    escaped, @person and #channel turned into links."""
+    text = slack_escape(printable(text))
     for user_id in DEMO_USERS:
         name = name_of(user_id)
         text = re.sub(rf"(?<!\w)@{name}\b", f"<@{user_id}|{name}>", text)
