@@ -6,14 +6,16 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import unicodedata
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import Session, select
 
-from bot.launches.models import Launch
+from bot.launches.models import ChecklistItem, Launch
 from bot.releases.models import Release
+from tests.support.factories import add_launch
 from tests.support.slack_requests import slash_command_body
 from tests.test_release_surfaces import CI_TOKEN, GITHUB_SECRET, ci
 
@@ -101,6 +103,50 @@ async def test_a_nul_byte_in_a_slash_command_is_never_stored(sender, engine):
     with Session(engine) as session:
         names = session.exec(select(Launch.name)).all()
     assert all("\u0000" not in name for name in names)
+
+
+def has_control_characters(text: str | None) -> bool:
+    return any(unicodedata.category(c) in ("Cc", "Cs") or c in BIDI_OVERRIDES for c in text or "")
+
+
+BIDI_OVERRIDES = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+
+
+async def test_bell_escape_and_c1_controls_in_a_slash_command_are_stripped_from_a_launch_name(sender, engine):
+    answer = await sender.command("new \u0007bell\u001b[31mred\u0085\u009bx")
+    assert answer.status == 200
+    with Session(engine) as session:
+        [name] = session.exec(select(Launch.name)).all()
+    assert name == "bell [31mred x"
+    assert not has_control_characters(name)
+
+
+@pytest.mark.parametrize("command", ["new \u202eLynx", "rename lynx to Ly\u202dnx", "rename lynx to \u2067xnyL\u2069",
+                                     "add-item lynx Docs \u202eready", "set lynx risk blocked legal \u2066review"])
+async def test_a_bidi_override_in_a_name_item_or_reason_is_refused_with_a_reason(sender, engine, command):
+    with Session(engine) as session:
+        add_launch(session, "Lynx")
+    answer = await sender.command(command)
+    assert "reverse how text is shown" in answer.text, answer.text
+    with Session(engine) as session:
+        stored = [*session.exec(select(Launch.name, Launch.risk_reason)).one(),
+                  *session.exec(select(ChecklistItem.label)).all()]
+    assert not any(has_control_characters(text) for text in stored), stored
+
+
+async def test_control_characters_in_a_risk_reason_from_the_app_home_form_are_never_stored(sender, engine, slack):
+    from bot.core.block_ids import ActionId, BlockId, ViewId
+
+    with Session(engine) as session:
+        launch = add_launch(session, "Lynx")
+    values = {BlockId.STAGE: {ActionId.INPUT: {"selected_option": {"value": "beta"}}},
+              BlockId.RISK: {ActionId.INPUT: {"selected_option": {"value": "blocked"}}},
+              BlockId.REASON: {ActionId.INPUT: {"value": "legal\u001b[2J\u0007 review"}}}
+    answer = await sender.view_submission({"callback_id": ViewId.UPDATE_LAUNCH, "private_metadata": str(launch.id),
+                                           "state": {"values": values}})
+    assert answer.status == 200
+    with Session(engine) as session:
+        assert session.exec(select(Launch.risk_reason)).one() == "legal [2J review"
 
 
 JSON_VALUES = st.recursive(

@@ -85,3 +85,17 @@ async def test_remove_item_is_for_the_owner_and_admins_and_refuses_unknown_items
     assert len(labels(engine)) == 5
     await sender.command("remove-item lynx 1", user="U0ADMIN")
     assert len(labels(engine)) == 4
+
+
+async def test_an_item_named_like_a_number_is_refused_so_numbers_always_mean_positions(sender, engine):
+    with Session(engine) as session:
+        add_launch(session, "Rocket")
+    for label in ("7", "7.", "#7", "3. Extra", "#3. Extra", "✅ 4."):
+        refused = await sender.command(f"add-item rocket {label}")
+        assert "A checklist item can't be named like a number" in refused.text, label
+    assert len(labels(engine)) == 5
+    for label in ("Step 7", "3.5 rollout", "2FA enforced"):
+        assert "checklist + " in (await sender.command(f"add-item rocket {label}")).text, label
+    await sender.command("check rocket 7")  # the 7th item, "3.5 rollout"
+    await sender.command("check rocket step 7")
+    assert done_labels(engine) == ["3.5 rollout", "Step 7"]

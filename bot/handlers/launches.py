@@ -20,23 +20,21 @@ from bot.handlers.support.replies import answers_errors, error_message
 from bot.launches import service as launches
 from bot.launches.changes import Change
 from bot.launches.fields import PAST_FLAG, TYPED_CHANNEL, unknown_channel
-from bot.launches.history import HistoryPage
+from bot.launches.history import NUMBER, HistoryPage
 from bot.launches.read import LaunchDetail
 from bot.launches.thread import post_launch_update
 
 ISO_DAY = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
 HELP = "help"
 ALL_FLAG = "--all"  # `/launch status --all`: launched and cancelled launches too
-# A page or launch id as typed or as a button carries it: ASCII digits only ("²" is a digit to str.isdigit,
-# not to int()), and few enough for any database's integers.
-NUMBER = "[0-9]{1,18}"
-OLDER_HISTORY = re.compile(f"({NUMBER}):({NUMBER})")  # the history's "Older" button: "<launch id>:<page>"
+HISTORY_PAGE = re.compile(f"({NUMBER}):({NUMBER})")  # the history's Newer and Older buttons: "<launch id>:<page>"
 
 
 def register(app: AsyncApp) -> None:
     app.command("/launch")(launch_command)
     app.action(re.compile(f"^{re.escape(ActionId.SHOW_LAUNCH)}"))(show_suggested_launch)
-    app.action(ActionId.SHOW_OLDER_HISTORY)(show_older_history)
+    # Newer is Older's id with a suffix (ids are unique in a block): both show the page their value names.
+    app.action(re.compile(f"^{re.escape(ActionId.SHOW_OLDER_HISTORY)}"))(show_history_page)
 
 
 @answers_errors
@@ -65,20 +63,20 @@ async def show_suggested_launch(ack, action: dict, respond, herald: Herald) -> N
     await respond(replace_original=True, **_card(herald, detail))
 
 
-async def show_older_history(ack, action: dict, respond, herald: Herald) -> None:
-    """The history's "Older" button: the next page replaces the one shown."""
+async def show_history_page(ack, action: dict, respond, herald: Herald) -> None:
+    """The history's Newer and Older buttons: the page they name replaces the one shown."""
     await ack()
     try:
-        launch_id, page = _older_page(action.get("value") or "")
-        message = _history(herald, launches.history_by_id(herald, launch_id, page=page))
+        launch_id, page = _history_page(action.get("value") or "")
+        message = _history(herald, launches.history_by_id(herald, launch_id, page=page), paging=True)
     except HeraldError as error:  # the launch is gone, it has fewer pages now, or the value is not Herald's
         message = error_message(herald.renderer, error)
     await respond(replace_original=True, **message)
 
 
-def _older_page(value: str) -> tuple[int, int]:
-    """The launch id and page an "Older" button names; a value Herald did not write (so forged) is answered."""
-    found = OLDER_HISTORY.fullmatch(value)
+def _history_page(value: str) -> tuple[int, int]:
+    """The launch id and page a Newer or Older button names; a value Herald did not write (so forged) is answered."""
+    found = HISTORY_PAGE.fullmatch(value)
     if found is None:
         raise InvalidInput("This button is out of date: run the command again.")
     return int(found[1]), int(found[2])
@@ -131,14 +129,10 @@ def new(herald: Herald, call: Invocation) -> Reply:
 
 
 def history(herald: Herald, call: Invocation) -> Reply:
-    """`/launch history <launch> [page N]`."""
-    words, page = list(call.words), 1
-    if len(words) > 2 and words[-2].lower() == "page" and re.fullmatch(NUMBER, words[-1]):
-        page = int(words.pop())
-        words.pop()
-    if not words:
+    """`/launch history <launch> [page N]`; a shared page has no buttons, which would page it for everyone."""
+    if not call.words:
         raise InvalidInput("Use `/launch history <launch> [page N]`.")
-    return Reply(_history(herald, launches.history(herald, text_of(words), page=page)))
+    return Reply(_history(herald, launches.history(herald, words=_typed(call)), paging=not call.share))
 
 
 def rename(herald: Herald, call: Invocation) -> Reply:
@@ -181,8 +175,11 @@ def _card(herald: Herald, detail: LaunchDetail) -> dict:
     return herald.renderer.message("launches/card.json.j2", detail=detail, today=herald.today())
 
 
-def _history(herald: Herald, page: HistoryPage) -> dict:
-    return herald.renderer.message("launches/history.json.j2", history=page, older_action=ActionId.SHOW_OLDER_HISTORY)
+def _history(herald: Herald, page: HistoryPage, *, paging: bool) -> dict:
+    """A history page, with Newer and Older buttons where `paging`: a button's page replaces the message for
+    everyone who sees it, so a page shared in a channel has none."""
+    return herald.renderer.message("launches/history.json.j2", history=page,
+                                   page_action=ActionId.SHOW_OLDER_HISTORY if paging else None)
 
 
 def _changed(herald: Herald, change: Change) -> Reply:

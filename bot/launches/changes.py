@@ -18,7 +18,7 @@ from bot.core.errors import InvalidInput, NotAllowed
 from bot.core.matching import slugify
 from bot.directory.models import Component
 from bot.launches import slips
-from bot.launches.fields import SETTABLE_FIELDS, SETTERS
+from bot.launches.fields import SETTABLE_FIELDS, SETTERS, one_line
 from bot.launches.models import ChecklistItem, Launch, LaunchChange, Risk, Stage
 from bot.releases.models import Release
 
@@ -194,7 +194,7 @@ def _component_called(session: Session, key: str, *, launch_key: str | None) -> 
 
 
 def _clean_name(name: str) -> str:
-    name = " ".join(name.split())
+    name = one_line(name, "A launch name")
     if not name:
         raise InvalidInput("Give the launch a name: `/launch new <name> [target YYYY-MM-DD] [@owner]`.")
     if len(name) > MAX_NAME_LENGTH:

@@ -2,7 +2,9 @@
 
 An item is named by its number (`1`, `1.`, `#1`), its label, or its line as the card shows it,
 copied with or without the box (`✅ 1. Docs and release notes ready`). Numbers are positions in
-the list as it is now, so after a removal the items below move up one, as on the card.
+the list as it is now, so after a removal the items below move up one, as on the card. So that a
+number never means two items, no label reads as one: `7`, `#7.` and `3. Extra` (the card's own
+numbering) are refused; `Step 7` and `3.5 rollout` are labels.
 """
 
 from __future__ import annotations
@@ -17,12 +19,15 @@ from sqlmodel import Session, select
 from bot.core.errors import InvalidInput
 from bot.core.matching import slugify
 from bot.launches.changes import Change, check_allowed
+from bot.launches.fields import one_line
 from bot.launches.models import ChecklistItem, Launch, LaunchChange
 
 MAX_ITEM_LENGTH = 150
 # What a copied card line starts with: its box, as an emoji or as Slack's :code:.
 _BOX = re.compile(r"^(?:\s|:[a-z0-9_+-]+:|[\u2610-\u2612\u2705\u2714\u2B1B\u2B1C\U0001F532\U0001F533\uFE0F])+")
 _NUMBERED = re.compile(r"#?(\d+)\.?(?:\s+(.*))?", re.DOTALL)
+# A label `find_item` would read as a position, alone or followed by a label as on the card.
+_LIKE_A_NUMBER = re.compile(r"#?\d+(?:\.(?:\s.*)?)?", re.DOTALL)
 
 
 def check_item(
@@ -42,9 +47,12 @@ def add_item(
     session: Session, *, launch: Launch, label: str, actor_id: str, admins: Collection[str], now: datetime
 ) -> Change:
     check_allowed(launch, actor_id, admins)
-    label = " ".join(label.split())
+    label = one_line(label, "A checklist item")
     if not label:
         raise InvalidInput("Say what the checklist item is: `/launch add-item <launch> <item>`.")
+    if _LIKE_A_NUMBER.fullmatch(_BOX.sub("", label)):
+        raise InvalidInput(f"A checklist item can't be named like a number (“{label}”): the card numbers items "
+                           "itself, and a number names the item in that place. Put a word in, like “Step 7”.")
     if len(label) > MAX_ITEM_LENGTH:
         raise InvalidInput(f"Checklist items can be at most {MAX_ITEM_LENGTH} characters; yours has {len(label)}.")
     last = session.exec(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from datetime import date
 
@@ -15,6 +16,18 @@ SETTABLE_FIELDS = ("stage", "target", "owner", "risk", "channel")
 PAST_FLAG = "--past"  # a target that has passed, recorded on purpose
 # A channel typed as plain text: Slack links the channels it knows (<#C…|name>), so this one it doesn't.
 TYPED_CHANNEL = re.compile(r"#[\w-]*[^\W\d_][\w-]*")
+# Bidi embeddings, overrides and isolates reorder the text after them: a launch renamed "\u202extuokcehc" shows as
+# "checkout…", a lookalike of another launch.
+DIRECTION_OVERRIDES = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def one_line(text: str, what: str) -> str:
+    """Free text as stored (a launch name, checklist item, risk reason): control characters, which Slack's forms
+    let through, become spaces and runs of spaces one; direction overrides are refused, naming `what` it is."""
+    if any(c in DIRECTION_OVERRIDES for c in text):
+        raise InvalidInput(f"{what} can't hold characters that reverse how text is shown (Unicode direction "
+                           "overrides, like U+202E); take them out and try again.")
+    return " ".join("".join(" " if unicodedata.category(c) in ("Cc", "Cs") else c for c in text).split())
 
 
 def parse_target(value: str, *, today: date, past: bool = False) -> date:
@@ -65,7 +78,7 @@ def _set_risk(value: str, _today: date) -> Update:
         risk = Risk(level.lower().replace("-", "_"))
     except ValueError:
         raise InvalidInput(f"“{level}” is not a risk level. Use one of: {', '.join(Risk)}.") from None
-    reason = " ".join(reason.split()) or None
+    reason = one_line(reason, "A risk reason") or None
     if risk is not Risk.ON_TRACK and not reason:
         raise InvalidInput(f"Say why it is {risk.value}: `/launch set <launch> risk {risk.value} <reason>`.")
     if reason and len(reason) > MAX_REASON_LENGTH:

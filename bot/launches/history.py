@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from sqlmodel import Session, col, func, select
@@ -10,6 +11,9 @@ from bot.core.errors import InvalidInput
 from bot.launches.models import Launch, LaunchChange
 
 PAGE_SIZE = 20
+# A page or launch id as typed or as a button carries it: ASCII digits only ("²" is a digit to str.isdigit,
+# not to int()), and few enough for any database's integers.
+NUMBER = "[0-9]{1,18}"
 
 
 @dataclass(frozen=True)
@@ -28,6 +32,11 @@ class HistoryPage:
         """The next page back in time, if there is one."""
         return self.page + 1 if self.page < self.pages else None
 
+    @property
+    def newer(self) -> int | None:
+        """The next page forward in time, if there is one."""
+        return self.page - 1 if self.page > 1 else None
+
 
 def history_page(session: Session, launch: Launch, page: int = 1) -> HistoryPage:
     total = session.exec(select(func.count()).select_from(LaunchChange).where(LaunchChange.launch_id == launch.id)).one()
@@ -41,6 +50,11 @@ def history_page(session: Session, launch: Launch, page: int = 1) -> HistoryPage
         .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
     ).all()
     return HistoryPage(launch, list(changes), page, total)
+
+
+def page_number(typed: str) -> int | None:
+    """The page `typed` names, if it is a number at all (0 is one, and is refused as out of range)."""
+    return int(typed) if re.fullmatch(NUMBER, typed) else None
 
 
 def _page_count(total: int) -> int:

@@ -11,17 +11,18 @@ from collections.abc import Callable
 from sqlmodel import Session
 
 from bot.core.db import session_scope
-from bot.core.errors import InvalidInput
+from bot.core.errors import InvalidInput, LaunchNotFound
 from bot.core.herald import Herald
 from bot.launches import changes, checklist, read
 from bot.launches.changes import Change
 from bot.launches.fields import SETTABLE_FIELDS, parse_target
 from bot.launches.follow_up import follow_up
-from bot.launches.history import HistoryPage, history_page
+from bot.launches.history import HistoryPage, history_page, page_number
 from bot.launches.models import Launch
 from bot.launches.read import Board, LaunchDetail
 
 RENAME_WORD = "to"
+PAGE_WORD = "page"
 
 
 def board(herald: Herald, *, everything: bool = False) -> Board:
@@ -34,13 +35,27 @@ def detail(herald: Herald, reference: str) -> LaunchDetail:
         return read.launch_detail(session, reference)
 
 
-def history(herald: Herald, reference: str, *, page: int = 1) -> HistoryPage:
+def history(herald: Herald, *, words: list[str]) -> HistoryPage:
+    """`<launch> [page N]` as typed. Words after "page" that are not a number may end the launch's own name
+    ("Checkout page one"); when they do not, and the words before name a launch, the answer is how pages count."""
+    paged = len(words) > 2 and words[-2].lower() == PAGE_WORD
+    named, page = (words[:-2], words[-1]) if paged else (words, "1")
     with session_scope(herald.engine) as session:
-        return history_page(session, read.find_launch(session, reference), page)
+        number = page_number(page)
+        if number is not None:
+            return history_page(session, read.find_launch(session, " ".join(named)), number)
+        try:
+            return history_page(session, read.find_launch(session, " ".join(words)))
+        except LaunchNotFound as not_found:
+            try:
+                launch = read.find_launch(session, " ".join(named))
+            except LaunchNotFound:
+                raise not_found from None
+        raise InvalidInput(f"Pages are numbered from 1: `/launch history {launch.name} {PAGE_WORD} 2`.")
 
 
 def history_by_id(herald: Herald, launch_id: int, *, page: int) -> HistoryPage:
-    """The page an "Older" button names, by the launch's id: it survives a rename."""
+    """The page a Newer or Older button names, by the launch's id: it survives a rename."""
     with session_scope(herald.engine) as session:
         return history_page(session, read.launch_by_id(session, launch_id), page)
 
@@ -126,8 +141,8 @@ def update_from_form(herald: Herald, *, launch_id: int, stage: str, risk: str, r
     """Stage and risk from the App Home form: both changes, or neither."""
     with session_scope(herald.engine) as session:
         launch = read.launch_by_id(session, launch_id)
-        common = dict(launch=launch, actor_id=actor_id, admins=herald.settings.admins, today=herald.today(),
-                      now=herald.clock())
+        common = {"launch": launch, "actor_id": actor_id, "admins": herald.settings.admins, "today": herald.today(),
+                  "now": herald.clock()}
         moved = changes.change_field(session, field_name="stage", value=stage, **common)
         rated = changes.change_field(session, field_name="risk", value=f"{risk} {reason}".strip(), **common)
         return _changed(herald, session, Change(launch, moved.changes + rated.changes))
