@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import logging
 import os
+import socket
 import sys
 from typing import TextIO
 
@@ -27,7 +28,9 @@ from bot.releases.recording import ReleaseInput, fan_out, record_release, subscr
 from bot.runtime.console.completion import HeraldCompleter
 from bot.runtime.console.readers import TerminalReader, terminal_output
 from bot.runtime.console.start import run_console
+from bot.runtime.demo import CONSOLE_USER
 from tests.support.console_session import demo_console
+from tests.support.factories import add_launch
 
 
 @pytest.fixture
@@ -76,13 +79,45 @@ def test_console_on_a_real_store_adds_no_demo_and_leaves_announcements_pending(d
 
     shown = capsys.readouterr().out
     assert f"Using the store at {shown_url(database_url)} (DATABASE_URL)." in shown
-    assert "This is your real store: announcements and digests are left for a running Herald to send." in shown
+    assert ("This is your real store: announcements and digests are left for a running Herald to send, and launch "
+            "updates made here are recorded but not posted in Slack.") in shown
     assert "`herald seed` adds the demo ones" in shown
     assert "posted to" not in shown and "demo launches" not in shown
     with session_scope(engine) as session:
         assert [d.state for d in session.exec(select(Delivery)).all()] == ["pending"]
         assert session.exec(select(Launch)).all() == []
         assert session.exec(select(Component)).all() == []
+
+
+def test_a_launch_changed_from_the_console_on_a_real_store_keeps_no_thread_slack_never_saw(
+        database_url, engine, tmp_path, monkeypatch, capsys, root_logging):
+    with session_scope(engine) as session:
+        add_launch(session, "Lynx", owner=CONSOLE_USER, channel="C0REALPROD")
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
+    monkeypatch.setattr(sys, "stdin", io.StringIO("/launch set lynx stage beta\n"))
+
+    assert run_console(load_settings({"DATABASE_URL": database_url})) == 0
+
+    shown = capsys.readouterr().out
+    assert "not posted to C0REALPROD: the console does not reach Slack" in shown and "posted to C0REALPROD" not in (
+        shown.replace("not posted to C0REALPROD", ""))
+    with session_scope(engine) as session:
+        lynx = session.exec(select(Launch)).one()
+        assert (lynx.stage, lynx.thread_ts) == ("beta", None)
+
+
+def test_an_unreachable_store_is_one_line_worded_as_the_other_commands_word_it(tmp_path, monkeypatch, capsys,
+                                                                               root_logging):
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
+
+    assert run_console(load_settings({"DATABASE_URL": f"postgresql://herald@127.0.0.1:{port}/x"})) == 1
+
+    err = capsys.readouterr().err
+    assert err.startswith(f"herald: cannot reach the database at postgresql+psycopg://herald@127.0.0.1:{port}/x: ")
+    assert err.count("\n") == 1 and "Traceback" not in err
 
 
 def test_a_store_password_is_never_shown():

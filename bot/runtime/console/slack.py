@@ -16,14 +16,20 @@ from bot.runtime.console.workspace import CONSOLE_CHANNEL, RESPONSE_URL, demo_us
 from bot.runtime.demo import DEMO_USERS
 
 MODAL_METHODS = ("views.open", "views.push")
+OFFLINE = "console_does_not_reach_slack"
 
 
 class ConsoleWebClient(AsyncWebClient):
-    """Stands in for Slack's Web API. Modals opened are kept in `views` (by view ID) and queued in `to_fill`."""
+    """Stands in for Slack's Web API. Modals opened are kept in `views` (by view ID) and queued in `to_fill`.
 
-    def __init__(self, out: TextIO, *, tty: bool = False) -> None:
+    Without `posts`, on a real store, posts to channels and people are refused: a printed post would pass for
+    one Slack has (a launch would keep a thread that does not exist), while Herald can say one was not made.
+    """
+
+    def __init__(self, out: TextIO, *, tty: bool = False, posts: bool = True) -> None:
         super().__init__(token=None)
         self.screen = Screen(out, tty=tty)
+        self.posts = posts
         self.views: dict[str, dict[str, Any]] = {}
         self.to_fill: list[str] = []
         self._view_ids = (f"V0CONSOLE{n}" for n in itertools.count(1))
@@ -63,6 +69,9 @@ class ConsoleWebClient(AsyncWebClient):
         channel = args.get("channel", "")
         ts = args.get("ts") or f"{time.time():.6f}"
         where = name_of(channel)
+        if not self.posts and api_method != "chat.postEphemeral" and channel != CONSOLE_CHANNEL:
+            self.screen.caption(f"not posted to {where}: the console does not reach Slack")
+            return {"ok": False, "error": OFFLINE}
         if api_method == "chat.postEphemeral":
             self.screen.caption("only you can see this" + ("" if channel == CONSOLE_CHANNEL else f", in {where}"))
         elif api_method == "chat.update":

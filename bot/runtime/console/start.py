@@ -25,6 +25,7 @@ from bot.runtime.console.session import Console
 from bot.runtime.console.slack import ConsoleWebClient
 from bot.runtime.console.workspace import name_of, people
 from bot.runtime.demo import CONSOLE_USER, DEMO_CHANNELS, seed_demo
+from bot.runtime.failures import explain
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -47,15 +48,16 @@ def run_console(settings: Settings, *, verbose: bool = False) -> int:
     store = shown_url(settings.database_url)
     try:
         migrate(settings.database_url)
-        slack = ConsoleWebClient(sys.stdout, tty=tty)
+        slack = ConsoleWebClient(sys.stdout, tty=tty, posts=demo)
         herald = make_herald(settings, make_engine(settings.database_url), slack=slack)
         with session_scope(herald.engine) as session:
             added = seed_demo(session, today=herald.today()) if demo else 0
             empty = session.exec(select(Launch.id)).first() is None
     except SQLAlchemyError as error:
         logging.getLogger(__name__).exception("the store at %s is not usable", store)
-        print(f"herald: the store at {store} is not usable ({type(error).__name__}); see {log_file}", file=sys.stderr)
-        return 1
+        line, status = explain(error, settings.database_url) or (f"the store at {store} is not usable", 1)
+        print(f"herald: {line} (details in {log_file})", file=sys.stderr)
+        return status
     reader = (TerminalReader(HeraldCompleter(herald.engine), history_file=folder / "console_history") if tty
               else PipedReader(sys.stdin, sys.stdout))
     greet(slack.screen, store=store, demo=demo, added=added, empty=empty, log_file=log_file)
@@ -72,7 +74,8 @@ def greet(screen: Screen, *, store: str, demo: bool, added: int, empty: bool, lo
         screen.say(f"Using the demo store at {store}" + (f"; loaded {added} demo launches." if added else "."))
     else:
         screen.say(f"Using the store at {store} (DATABASE_URL).")
-        screen.say("This is your real store: announcements and digests are left for a running Herald to send.")
+        screen.say("This is your real store: announcements and digests are left for a running Herald to send, "
+                   "and launch updates made here are recorded but not posted in Slack.")
         if empty:
             screen.say("It has no launches yet; `herald seed` adds the demo ones, if you want them there.")
     screen.say(f"Problems are logged to {log_file}", "dim")
