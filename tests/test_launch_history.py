@@ -48,7 +48,7 @@ async def test_history_pages_back_with_the_older_button_and_by_page_number(sende
     first = await sender.command("history lynx")
     assert "reason 43" in first.text and "reason 23" not in first.text
     older = buttons(first.json)["Older"]
-    assert (older["action_id"], older["value"]) == (ActionId.SHOW_OLDER_HISTORY, f"{launch_id}:2")
+    assert (older["action_id"], older["value"]) == (f"{ActionId.SHOW_HISTORY_PAGE}.older", f"{launch_id}:2")
 
     await sender.action(older)
     [second] = slack.response_url_posts_to("action")
@@ -67,7 +67,7 @@ async def test_an_older_button_whose_value_herald_did_not_write_is_answered_as_o
     launch_id = await add_risk_changes(sender, engine, 1)
     forged = ["abc", "1:x", "", ":", f"{launch_id}:²", f"{launch_id}:", f"{launch_id}:2:3", f"{10 ** 30}:1"]
     for value in forged:
-        answer = await sender.action({"type": "button", "action_id": ActionId.SHOW_OLDER_HISTORY, "value": value})
+        answer = await sender.action({"type": "button", "action_id": ActionId.SHOW_HISTORY_PAGE, "value": value})
         assert answer.status == 200, value
     answers = [post["text"] for post in slack.response_url_posts_to("action")]
     assert answers == ["This button is out of date: run the command again."] * len(forged)

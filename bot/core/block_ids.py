@@ -9,7 +9,7 @@ class ActionId(StrEnum):
     CLAIM_COMPONENT = "directory.claim"
     PREVIEW_RELEASE = "release.preview"
     UPDATE_LAUNCH = "home.update_launch"
-    SHOW_OLDER_HISTORY = "launch.history_older"
+    SHOW_HISTORY_PAGE = "launch.history_page"  # Newer and Older: the value names the page
     CHOOSE_NAME = "name.choose"  # a "did you mean" button: run the command again with the name chosen
     INPUT = "input"  # the one element of each input block
 

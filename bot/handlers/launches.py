@@ -34,7 +34,7 @@ def register(app: AsyncApp) -> None:
     app.command("/launch")(launch_command)
     app.action(re.compile(f"^{re.escape(ActionId.SHOW_LAUNCH)}"))(show_suggested_launch)
     # Newer is Older's id with a suffix (ids are unique in a block): both show the page their value names.
-    app.action(re.compile(f"^{re.escape(ActionId.SHOW_OLDER_HISTORY)}"))(show_history_page)
+    app.action(re.compile(f"^{re.escape(ActionId.SHOW_HISTORY_PAGE)}"))(show_history_page)
 
 
 @answers_errors
@@ -179,7 +179,7 @@ def _history(herald: Herald, page: HistoryPage, *, paging: bool) -> dict:
     """A history page, with Newer and Older buttons where `paging`: a button's page replaces the message for
     everyone who sees it, so a page shared in a channel has none."""
     return herald.renderer.message("launches/history.json.j2", history=page,
-                                   page_action=ActionId.SHOW_OLDER_HISTORY if paging else None)
+                                   page_action=ActionId.SHOW_HISTORY_PAGE if paging else None)
 
 
 def _changed(herald: Herald, change: Change) -> Reply:
