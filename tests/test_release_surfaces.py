@@ -166,6 +166,17 @@ async def test_release_form_preview_shows_the_announcement_escaped(sender, slack
     assert {"type": "markdown", "text": "Ping &lt;!channel&gt;"} in updated.args["view"]["blocks"]
 
 
+async def test_the_preview_names_who_to_ask_as_the_announcement_will(sender, slack, engine):
+    with Session(engine) as session:
+        add_component(session, "Billing API", primary="U0BOB", aliases=["billing"])
+    await sender.command("release billing 1.4.0")
+    await sender.settle()
+    view = slack.calls_to("views.open")[0].args["view"] | {"id": "V0FORM", "hash": "h1", "state": {"values": {}}}
+    await sender.action({"type": "button", "action_id": ActionId.PREVIEW_RELEASE}, view=view)
+    [updated] = slack.calls_to("views.update")
+    assert "*Who to ask*\n<@U0BOB>" in json.dumps(updated.args["view"]["blocks"]).replace("\\n", "\n")
+
+
 async def test_release_form_with_a_past_time_points_at_the_time_input(sender, engine, slack):
     await sender.command("release billing 1.4.0")
     await sender.settle()

@@ -35,7 +35,7 @@ class Recorded:
 
 def preview(herald: Herald, data: ReleaseInput, *, channel_id: str) -> Message:
     """The announcement as `channel_id` would see it, before anything is recorded."""
-    release = Release(component=data.component, component_name=data.component, version=data.version,
+    release = Release(component=slugify(data.component), component_name=data.component, version=data.version,
                       title=data.title, notes=data.notes, link=data.link, prerelease=False, source=data.source)
     with session_scope(herald.engine) as session:
         return announcement(session, herald.renderer, release, channel_id=channel_id)
