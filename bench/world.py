@@ -278,7 +278,7 @@ def _launches(rng: random.Random, names: list[str], owners: list[str], now: date
         owner = rng.choices(owners, owner_weights)[0] if rng.random() < 0.96 else None
         channel = f"C0L{rng.randint(0, 99):06d}" if rng.random() < 0.6 else None
         rows.append({
-            "key": slugify(name), "name": name, "stage": stage.value, "target_date": target, "owner_id": owner,
+            "key": slugify(name), "name": name, "name_key": slugify(name), "stage": stage.value, "target_date": target, "owner_id": owner,
             "risk": risk.value, "risk_reason": rng.choice(RISK_REASONS) if risk is not Risk.ON_TRACK else None,
             "channel_id": channel, "thread_ts": f"1700{rng.randint(0, 10**6):06d}.000100" if channel else None,
             "created_by": owner or rng.choice(owners), "created_at": created_at, "updated_at": created_at,
