@@ -33,16 +33,16 @@ def launch_rows(session: Session, *, with_checklist: bool = False) -> Iterator[d
             "risk_reason": launch.risk_reason,
             "checklist_done": sum(item.done for item in items),
             "checklist_total": len(items),
-            "created": _iso(launch.created_at),
-            "updated": _iso(launch.updated_at),
+            "created": iso_time(launch.created_at),
+            "updated": iso_time(launch.updated_at),
         }
         if with_checklist:
             row["checklist"] = [{"label": item.label, "done": item.done, "done_by": item.done_by,
-                                 "done_at": _iso(item.done_at)} for item in items]
+                                 "done_at": iso_time(item.done_at)} for item in items]
         yield row
 
 
-def _iso(moment: datetime | None) -> str | None:
+def iso_time(moment: datetime | None) -> str | None:
     """ISO 8601 with the offset: SQLite hands stored UTC times back without their zone."""
     if moment is None:
         return None

@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 
 from bot.core.settings import Settings, load_settings
-from bot.runtime.commands import digests, exports, owners, releases, servers, store
+from bot.runtime.commands import digests, exports, history, owners, releases, servers, store
 from bot.runtime.console import run_console
 from bot.runtime.failures import explain, reader_went_away
 
@@ -87,15 +87,24 @@ def _parser() -> argparse.ArgumentParser:
                                    "removes every entry it once held")
     owners_files.add_argument("--dry-run", action="store_true",
                               help="print what would be added, changed and removed, and write nothing")
+    history_file = _leaf(what, "history", history.import_history_command,
+                         "a launch history CSV (as `herald export history` writes it), all or nothing; "
+                         "creates the launches it names, adds only changes Herald does not have")
+    history_file.add_argument("path", type=Path, help="the CSV file")
+    history_file.add_argument("--dry-run", action="store_true", help="print what would be added, and write nothing")
 
-    what = commands.add_parser("export", help="write launches or the directory as CSV, JSON or owners YAML") \
+    what = commands.add_parser("export", help="write launches, their history or the directory as CSV, JSON or "
+                               "owners YAML") \
         .add_subparsers(dest="what", required=True)
     launches = _leaf(what, "launches", exports.export_launches, "one row per launch")
     launches.add_argument("--format", choices=("csv", "json"), default="csv", help="json includes checklist items")
+    changes = _leaf(what, "history", exports.export_history,
+                    "one row per change of every launch, which `herald import history` reads back")
+    changes.add_argument("--format", choices=("csv",), default="csv")
     directory = _leaf(what, "directory", exports.export_directory,
                       "the directory in Herald's owners format, which `herald import owners` reads back")
     directory.add_argument("--format", choices=("yaml", "csv"), default="yaml", help="csv holds components only")
-    for export in (launches, directory):
+    for export in (launches, changes, directory):
         export.add_argument("--output", type=Path, help="write to FILE instead of stdout")
 
     what = commands.add_parser("release", help="record and announce releases") \

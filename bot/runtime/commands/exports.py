@@ -1,4 +1,4 @@
-"""`herald export launches` and `herald export directory`: rows streamed to stdout or --output FILE."""
+"""`herald export launches|history|directory`: rows streamed to stdout or --output FILE."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import argparse
 import csv
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
@@ -15,6 +15,7 @@ from bot.core.db import session_scope
 from bot.core.settings import Settings
 from bot.directory.export import write_owners_csv, write_owners_yaml
 from bot.launches.export import LAUNCH_COLUMNS, launch_rows
+from bot.launches.history_csv import HISTORY_COLUMNS, history_rows
 from bot.runtime.commands.store import open_store
 
 DIRECTORY_WRITERS = {"yaml": write_owners_yaml, "csv": write_owners_csv}
@@ -24,8 +25,17 @@ def export_launches(settings: Settings, args: argparse.Namespace) -> int:
     engine = open_store(settings)
     with session_scope(engine) as session, _output(args.output) as out:
         rows = launch_rows(session, with_checklist=args.format == "json")
-        count = _write_json(rows, out) if args.format == "json" else _write_csv(rows, out)
+        count = _write_json(rows, out) if args.format == "json" else _write_csv(rows, LAUNCH_COLUMNS, out)
     _say_written(f"{count} launches", args.output)
+    return 0
+
+
+def export_history(settings: Settings, args: argparse.Namespace) -> int:
+    """Every change of every launch, which `herald import history` reads back."""
+    engine = open_store(settings)
+    with session_scope(engine) as session, _output(args.output) as out:
+        count = _write_csv(history_rows(session), HISTORY_COLUMNS, out)
+    _say_written(f"{count} history rows", args.output)
     return 0
 
 
@@ -37,8 +47,8 @@ def export_directory(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _write_csv(rows: Iterator[dict], out: TextIO) -> int:
-    writer = csv.DictWriter(out, fieldnames=LAUNCH_COLUMNS, lineterminator="\n")
+def _write_csv(rows: Iterator[dict], columns: Sequence[str], out: TextIO) -> int:
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
     count = 0
     for count, row in enumerate(rows, start=1):

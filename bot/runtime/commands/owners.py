@@ -16,6 +16,7 @@ from bot.directory.imports.formats import read_owner_files
 from bot.directory.imports.records import OwnerFile
 from bot.directory.imports.writer import ImportRejected, ImportReport, cached_people, contact_refs, import_owners
 from bot.directory.people import Person
+from bot.runtime.commands.progress import progress_bar
 from bot.runtime.commands.store import open_store
 from bot.runtime.failures import UsageError
 from bot.slack.client import make_client
@@ -47,7 +48,7 @@ def import_owners_command(settings: Settings, args: argparse.Namespace) -> int:
     people = asyncio.run(_find_people(settings, wanted))
     with session_scope(engine) as session:
         report = import_owners(session, batch, people=people, skip_invalid=args.skip_invalid,
-                               prune=prune, progress=_progress_bar)
+                               prune=prune, progress=progress_bar)
     for problem in report.skipped:
         print(f"skipped {problem}", file=sys.stderr)
     _print_some("removed", report.removed)
@@ -106,10 +107,3 @@ async def _find_people(settings: Settings, refs: set[str]) -> dict[str, Person]:
         return {ref: Person(ref, ref, False) for ref in refs if is_user_id(ref)}
     return await resolve_people(make_client(settings), refs) if refs else {}
 
-
-def _progress_bar(done: int, total: int) -> None:
-    if not sys.stderr.isatty():
-        return
-    filled = 30 * done // max(total, 1)
-    end = "\n" if done == total else ""
-    print(f"\rimporting [{'#' * filled}{'.' * (30 - filled)}] {done:,}/{total:,}", end=end, file=sys.stderr, flush=True)
