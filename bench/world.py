@@ -182,7 +182,7 @@ def digest_subscriptions(engine: sqlalchemy.Engine, world: World, *, count: int,
         if rng.random() < 0.1:
             words.append("always")
         schedule, rest = parse_schedule(words, default_timezone="UTC", now=world.now)
-        filters, always = parse_options(rest)
+        filters, always, _insights = parse_options(rest)
         personal = kind.startswith("personal")
         rows.append({"channel_id": personal_owners.pop() if personal else f"C0DG{n:06d}", "personal": personal,
                      "cron": schedule.cron, "timezone": schedule.timezone, "filters": filters, "always": always,

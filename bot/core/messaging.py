@@ -1,4 +1,4 @@
-"""What Herald's workers ask of Slack, without importing it: post, update, find a posted message.
+"""What Herald's workers ask of Slack, without importing it: post, update, find a posted message, share a file.
 
 The outbox and the digest runner live with their domains and must not depend on a Slack library;
 the runtime hands them `bot.slack.messenger.Messenger`, which speaks the Web API and turns its
@@ -63,3 +63,6 @@ class Messenger(Protocol):
 
     async def find_posted(self, channel: str, *, event_type: str, key: str, value: Any, pages: int) -> Posted | None:
         """A recent message in `channel` (or the DM with a user ID) whose metadata has `event_type` and `key` = `value`."""
+
+    async def upload_file(self, channel: str, *, filename: str, content: bytes, title: str) -> None:
+        """Share a file (a chart) in a channel, joining a public one Herald is not in, or in a user ID's DM."""

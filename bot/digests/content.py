@@ -5,13 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Generic, TypeVar
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import String, cast, false
 from sqlmodel import Session, col, func, or_, select
 
 from bot.digests.models import Digest
 from bot.directory import entries
-from bot.directory.models import Component, Contact, Team, TeamMember
+from bot.directory.models import Component, Team
+from bot.insights.figures import Insights, insights
+from bot.insights.scope import Period, team_people
 from bot.launches.models import Launch, LaunchChange, Risk, Stage
 from bot.launches.read import ATTENTION_ORDER
 from bot.launches.slips import TARGET, TARGET_CORRECTION
@@ -21,6 +24,7 @@ Row = TypeVar("Row")
 UPCOMING = timedelta(days=14)
 DIGEST_FIELDS = ("created", "stage", TARGET, TARGET_CORRECTION, "risk", "risk reason")
 SECTION_ROWS = 25  # lines a section shows; the rest are counted
+SHIPPING_DAYS = 30  # the insights a weekly digest shows: the last 30 days, beside the 30 before
 
 
 @dataclass(frozen=True)
@@ -109,7 +113,17 @@ def _listed(session: Session, query) -> Listed:
     return Listed(list(session.exec(query.limit(SECTION_ROWS)).all()), total)
 
 
-def _launch_scope(digest: Digest) -> list | None:
+def shipping(session: Session, digest: Digest, *, today: date, tz: ZoneInfo) -> Insights | None:
+    """How we're shipping: the insights of the last 30 days for the digest's launches, whatever stage they are in
+    now; None when its filters name no launch (a tag)."""
+    launches = _launch_scope(digest, by_stage=False)
+    if launches is None:
+        return None
+    period = Period(today - timedelta(days=SHIPPING_DAYS - 1), today)
+    return insights(session, period=period, today=today, tz=tz, where=launches)
+
+
+def _launch_scope(digest: Digest, *, by_stage: bool = True) -> list | None:
     """Conditions on launches for this digest's filters; None when no launch can match (a tag filter)."""
     filters = digest.filters
     if "tag" in filters:
@@ -117,19 +131,13 @@ def _launch_scope(digest: Digest) -> list | None:
     conditions = []
     if digest.personal:
         conditions.append(Launch.owner_id == digest.channel_id)
-    if "stage" in filters:
+    if by_stage and "stage" in filters:
         conditions.append(Launch.stage == filters["stage"])
     if "component" in filters:
         conditions.append(Launch.key == filters["component"])
     if "team" in filters:
-        conditions.append(col(Launch.owner_id).in_(_team_people(filters["team"])))
+        conditions.append(col(Launch.owner_id).in_(team_people(filters["team"])))
     return conditions
-
-
-def _team_people(team_key: str):
-    """Slack users in a team, as a subquery."""
-    return (select(Contact.slack_user_id).join(TeamMember, col(TeamMember.contact_id) == Contact.id)
-            .join(Team, col(Team.id) == TeamMember.team_id).where(Team.key == team_key))
 
 
 def _shipped(digest: Digest, *, since: datetime, until: datetime):

@@ -7,6 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import JSON, String, UniqueConstraint
+from sqlalchemy import true as sa_true
 from sqlmodel import Field, SQLModel
 
 from bot.core.models import utcnow
@@ -22,6 +23,8 @@ class Digest(SQLModel, table=True):
     timezone: str = Field(max_length=64)
     filters: dict[str, str] = Field(default_factory=dict, sa_type=JSON)  # team, component, tag, stage
     always: bool = False  # post even when there is nothing to say
+    # A weekly digest says how we're shipping (launch insights of the last 30 days); `-insights` turns it off.
+    insights: bool = Field(default=True, sa_column_kwargs={"server_default": sa_true()})
     created_by: str = Field(max_length=32)
     created_at: datetime = Field(default_factory=utcnow)
 

@@ -22,7 +22,7 @@ from bot.core.messaging import SETTLE, Messenger, SlackRefused, SlackUncertain
 from bot.core.slack_ids import is_user_id
 from bot.core.render import Message
 from bot.digests.claims import abandoned_runs, claim_period, claimed_periods, move, release_claim, take_over
-from bot.digests.content import content
+from bot.digests.content import content, shipping
 from bot.digests.models import Digest, RunState
 from bot.digests.schedules import schedule_of
 from bot.launches.slips import slip_days
@@ -208,11 +208,13 @@ def render(herald: Herald, session: Session, digest: Digest, *, period: datetime
     # Up to `period`, not `now`: what happens while a late digest is on its way belongs to the next one.
     found = content(session, digest, since=schedule.previous_fire(period), until=period, today=today)
     if found.is_empty and not (digest.always or force):
-        return None
+        return None  # the figures alone are no news: they are there every week
+    weekly = schedule.is_weekly and digest.insights
     title = "Your launches" if digest.personal else "Launch digest"
     return herald.renderer.message(
         "digests/digest.json.j2", title=title, content=found, filters=digest.filters, today=today,
-        schedule=schedule.describe(), zone=digest.timezone, slip_days=slip_days)
+        schedule=schedule.describe(), zone=digest.timezone, slip_days=slip_days,
+        shipping=shipping(session, digest, today=today, tz=herald.settings.zone) if weekly else None)
 
 
 def _run_key(digest: Digest, period: datetime) -> str:

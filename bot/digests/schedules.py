@@ -59,6 +59,12 @@ class Schedule:
         """The next scheduled time after `now`, or None when there is none within a year."""
         return self.trigger(until=now + HORIZON).get_next_fire_time(None, now)
 
+    @property
+    def is_weekly(self) -> bool:
+        """Once a week, on one day: `weekly mon 09:00`, or a cron naming one day of the week."""
+        _minute, _hour, day, month, dow = self.cron.split()
+        return day == month == "*" and dow in DAYS
+
     def describe(self) -> str:
         minute, hour, day, month, dow = self.cron.split()
         if minute.isdigit() and hour.isdigit() and day == month == "*":

@@ -19,26 +19,31 @@ from bot.releases.names import COMPONENT, TAG, TEAM, either, resolve_component, 
 
 FILTERS = ("team", "component", "tag", "stage")
 ALWAYS = "always"
+NO_INSIGHTS = "-insights"
 
 
-def parse_options(words: list[str]) -> tuple[dict[str, str], bool]:
-    """Filters like `team:payments stage:beta`, and `always` (post even when empty), as typed (slugs); the
-    names in them are resolved by `resolve_filters`."""
+def parse_options(words: list[str]) -> tuple[dict[str, str], bool, bool]:
+    """Filters like `team:payments stage:beta`, as typed (slugs; the names in them are resolved by
+    `resolve_filters`); `always` (post even when empty); and whether a weekly digest says how we're shipping
+    (`-insights`: not)."""
     filters: dict[str, str] = {}
-    always = False
+    always, insights = False, True
     for word in words:
         name, _, value = word.partition(":")
         if word.lower() == ALWAYS:
             always = True
+        elif word.lower() == NO_INSIGHTS:
+            insights = False
         elif name.lower() in FILTERS and value:
             filters[name.lower()] = value if name.lower() == "stage" else slugify(value)
         else:
-            raise InvalidInput(f"I don't understand “{word}”. Filters: team:…, component:…, tag:…, stage:…; or `always`.")
+            raise InvalidInput(f"I don't understand “{word}”. Filters: team:…, component:…, tag:…, stage:…; "
+                               "or `always`, `-insights`.")
     if "stage" in filters and filters["stage"] not in set(Stage):
         close = closest(filters["stage"], {stage: stage.value for stage in Stage})
         hint = f" Did you mean {either(close)}?" if close else ""
         raise InvalidInput(f"“{filters['stage']}” is not a stage.{hint} Stages: {', '.join(Stage)}.")
-    return filters, always
+    return filters, always, insights
 
 
 def resolve_filters(session: Session, filters: dict[str, str], *,
@@ -62,7 +67,7 @@ def resolve_filters(session: Session, filters: dict[str, str], *,
 
 def set_digest(
     session: Session, *, channel_id: str, personal: bool, schedule: Schedule, filters: dict[str, str],
-    always: bool, actor_id: str, roles: Roles = Roles(),
+    always: bool, actor_id: str, roles: Roles = Roles(), insights: bool = True,
 ) -> Digest:
     """One digest per channel (or person): setting it again replaces the schedule, if it is yours to change."""
     digest = session.exec(select(Digest).where(Digest.channel_id == channel_id)).first()
@@ -71,7 +76,7 @@ def set_digest(
     digest = digest or Digest(channel_id=channel_id, cron=schedule.cron, timezone=schedule.timezone,
                               created_by=actor_id)
     digest.personal, digest.cron, digest.timezone = personal, schedule.cron, schedule.timezone
-    digest.filters, digest.always = filters, always
+    digest.filters, digest.always, digest.insights = filters, always, insights
     session.add(digest)
     session.flush()
     return digest
@@ -100,11 +105,11 @@ def set_up(herald: Herald, *, where: str, personal: bool, words: list[str], acto
     """`daily 09:00 [zone] [filters] [always]` and the like, for a channel or a person; with the filters that
     name nothing known yet (see resolve_filters)."""
     schedule, rest = parse_schedule(words, default_timezone=herald.settings.timezone, now=herald.clock())
-    filters, always = parse_options(rest)
+    filters, always, insights = parse_options(rest)
     with session_scope(herald.engine) as session:
         filters, new = resolve_filters(session, filters, keep=keep)
         digest = set_digest(session, channel_id=where, personal=personal, schedule=schedule, filters=filters,
-                            always=always, actor_id=actor_id, roles=herald.roles)
+                            always=always, actor_id=actor_id, roles=herald.roles, insights=insights)
     digests_changed(herald.engine)
     return digest, new
 

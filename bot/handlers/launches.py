@@ -6,6 +6,7 @@ import asyncio
 import inspect
 import re
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 
 from slack_bolt.async_app import AsyncApp
 
@@ -14,6 +15,7 @@ from bot.core.errors import HeraldError, InvalidInput
 from bot.core.herald import Herald
 from bot.core.slack_ids import CHANNEL_MENTION, USER_MENTION
 from bot.handlers import digests as digests_ui
+from bot.handlers import insights as insights_ui
 from bot.handlers import releases as releases_ui
 from bot.handlers.support.command_text import Invocation, Reply, plain_id, split_words, text_of
 from bot.handlers.support.replies import answers_errors, error_message
@@ -38,8 +40,8 @@ def register(app: AsyncApp) -> None:
 
 
 @answers_errors
-async def launch_command(ack, command: dict, herald: Herald) -> None:
-    call = parse(command)
+async def launch_command(ack, command: dict, respond, herald: Herald) -> None:
+    call = replace(parse(command), respond=respond)
     subcommand = SUBCOMMANDS.get(call.subcommand)
     if subcommand is None:
         raise InvalidInput(
@@ -206,5 +208,6 @@ SUBCOMMANDS: dict[str, Callable[[Herald, Invocation], Reply | Awaitable[Reply]]]
     "digest": digests_ui.digest,
     "digests": digests_ui.list_digests,
     "releases": releases_ui.list_releases,
+    "insights": insights_ui.insights,
     HELP: help_,
 }

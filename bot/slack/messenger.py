@@ -1,5 +1,5 @@
 """The Web API behind `bot.core.messaging.Messenger`: posting that joins a public channel when it must,
-updates, and finding a posted message by its metadata; Slack's failures become Herald's two errors."""
+updates, finding a posted message by its metadata, and sharing files; Slack's failures become Herald's two errors."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import aiohttp
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.messaging import Message, Posted, SlackRefused, SlackUncertain
@@ -17,6 +17,7 @@ from bot.core.slack_ids import is_user_id
 
 T = TypeVar("T")
 NO_ANSWER = (aiohttp.ClientError, asyncio.TimeoutError, ConnectionError)
+UPLOAD_FAILED = "upload_failed"  # Slack's file host did not take the bytes: nothing was shared
 HISTORY_PAGE = 200
 
 
@@ -41,9 +42,7 @@ class Messenger:
     async def find_posted(self, channel: str, *, event_type: str, key: str, value: Any, pages: int) -> Posted | None:
         """Looks through the channel's newest messages, `pages` pages of them: a lost answer is looked
         for within minutes, long before a thousand other messages bury it."""
-        if is_user_id(channel):  # a post to a person lands in their DM, whose history has its own ID
-            opened = await _answered(lambda: self.client.conversations_open(users=channel))
-            channel = opened["channel"]["id"]
+        channel = await self._dm_if_person(channel)  # a post to a person lands in their DM, with its own ID
         history = await self._joining(channel, lambda: self.client.conversations_history(
             channel=channel, include_all_metadata=True, limit=HISTORY_PAGE))
         seen = 0
@@ -59,6 +58,18 @@ class Messenger:
                     break
         return None
 
+    async def upload_file(self, channel: str, *, filename: str, content: bytes, title: str) -> None:
+        """files_upload_v2: ask for an upload URL, send the bytes there, then share the file in the channel."""
+        channel = await self._dm_if_person(channel)  # Slack shares files only in a conversation, by its ID
+        await self._joining(channel, lambda: _uploaded(self.client.files_upload_v2(
+            channel=channel, filename=filename, content=content, title=title)))
+
+    async def _dm_if_person(self, channel: str) -> str:
+        if not is_user_id(channel):
+            return channel
+        opened = await _answered(lambda: self.client.conversations_open(users=channel))
+        return opened["channel"]["id"]
+
     async def _joining(self, channel: str, call: Callable[[], Awaitable[T]]) -> T:
         """Call; if Herald is not in the public channel (posting through chat:write.public needs no
         membership, reading history does), join it once and call again."""
@@ -69,6 +80,14 @@ class Messenger:
                 raise
         await _answered(lambda: self.client.conversations_join(channel=channel))
         return await _answered(call)
+
+
+async def _uploaded(upload: Awaitable[T]) -> T:
+    """The bytes go to Slack's file host outside the Web API; its refusal arrives as a request error."""
+    try:
+        return await upload
+    except SlackRequestError as error:
+        raise SlackRefused(UPLOAD_FAILED) from error
 
 
 async def _answered(call: Callable[[], Awaitable[T]]) -> T:

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 # Fields Slack accepts as JSON-encoded strings in form bodies; decoded so tests can assert on structures.
-_JSON_FIELDS = ("blocks", "attachments", "metadata", "view", "user_auth_blocks")
+_JSON_FIELDS = ("blocks", "attachments", "metadata", "view", "user_auth_blocks", "files")
 _BOT_ID = "BHERALD"
 
 
@@ -60,6 +60,9 @@ class FakeSlack:
         self.views: dict[str, dict[str, Any]] = {}
         self.usergroups: dict[str, list[str]] = {}  # user group ID -> member user IDs
         self.response_url_posts: list[dict[str, Any]] = []
+        # Files completed by files.completeUploadExternal: {id, channel (None: not shared), title, filename, content}.
+        self.files: list[dict[str, Any]] = []
+        self.uploads: dict[str, dict[str, Any]] = {}  # file ID -> {filename, length, content (None until sent)}
         self._response_posts_by_name: list[tuple[str, dict[str, Any]]] = []
         self._rate_limits: dict[str, deque[int]] = {}
         self._faults: dict[str, deque[str]] = {}  # per method, in the order the calls meet them
@@ -77,6 +80,7 @@ class FakeSlack:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{name:.*}", self._response_url)
+        app.router.add_post("/upload/{file_id}", self._upload)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", 0).start()
@@ -236,6 +240,19 @@ class FakeSlack:
         self._response_posts_by_name.append((request.match_info["name"], body))
         return web.Response(text="ok")
 
+    async def _upload(self, request: web.Request) -> web.Response:
+        """The upload URL files.getUploadURLExternal hands out: raw bytes in, Slack's plain-text "OK - <size>" out.
+
+        `fail("upload", …)` refuses the next upload with HTTP 500, as Slack's file host answers one it cannot take.
+        """
+        content = await request.read()
+        if queue := self._failures.get("upload"):
+            return web.Response(status=500, text=queue.popleft())
+        if (pending := self.uploads.get(request.match_info["file_id"])) is None:
+            return web.Response(status=404, text="upload_url_expired")
+        pending["content"] = content
+        return web.Response(text=f"OK - {len(content)}")
+
     def _next_ts(self) -> str:
         """Unique, strictly increasing message timestamps, like '1700000000.000100'."""
         self._seq += 1
@@ -388,6 +405,43 @@ class FakeSlack:
         return {"view": saved}
 
     _m_views_update = _m_views_publish = _m_views_open
+
+    def _m_files_getUploadURLExternal(self, args: dict[str, Any]) -> dict[str, Any]:
+        if not args.get("filename") or not str(args.get("length", "")).isdigit():
+            raise SlackError("invalid_arguments")
+        self._seq += 1
+        file_id = f"F{self._seq:010d}"
+        self.uploads[file_id] = {"filename": args["filename"], "length": int(args["length"]), "content": None}
+        return {"upload_url": f"{self.base_url.removesuffix('api/')}upload/{file_id}", "file_id": file_id}
+
+    def _m_files_completeUploadExternal(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Shares the uploaded files in `channel_id` (a member's channel or a DM), as one message, like Slack."""
+        files = args.get("files")
+        if not isinstance(files, list) or not files:
+            raise SlackError("invalid_arguments")
+        for item in files:
+            if self.uploads.get(item.get("id"), {}).get("content") is None:
+                raise SlackError("file_not_found")
+        channel_id = None
+        if args.get("channel_id"):
+            channel = self._channel(args["channel_id"])
+            if channel["is_archived"]:
+                raise SlackError("is_archived")
+            if not channel["is_member"]:
+                raise SlackError("not_in_channel")
+            channel_id = channel["id"]
+        shared = [{"id": item["id"], "channel": channel_id, "title": item.get("title"),
+                   "filename": self.uploads[item["id"]]["filename"], "content": self.uploads[item["id"]]["content"]}
+                  for item in files]  # fmt: skip
+        self.files.extend(shared)
+        public = [{"id": f["id"], "name": f["filename"], "title": f["title"],
+                   "channels": [channel_id] if channel_id else []} for f in shared]  # fmt: skip
+        if channel_id is not None:
+            self.messages[channel_id].append(
+                {"type": "message", "user": self.bot_user_id, "bot_id": _BOT_ID, "team": self.team_id,
+                 "ts": self._next_ts(), "text": args.get("initial_comment") or "", "blocks": None, "attachments": None,
+                 "metadata": None, "thread_ts": args.get("thread_ts"), "subtype": None, "files": public})  # fmt: skip
+        return {"files": public}
 
     def _m_reactions_add(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel(args.get("channel"))

@@ -44,6 +44,8 @@ class Invocation:
     channel_id: str
     share: bool
     trigger_id: str = ""
+    # Bolt's respond (the command's response_url), for an answer that replaces the ack's after it.
+    respond: Callable[..., Awaitable[None]] | None = None
 
 
 @dataclass(frozen=True)

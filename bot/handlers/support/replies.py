@@ -28,14 +28,17 @@ def answers_errors(listener: Listener) -> Listener:
         except HeraldError as error:
             await ack(response_type="ephemeral", **error_message(herald.renderer, error))
         except Exception:
-            reference = uuid.uuid4().hex[:8]
-            log.exception("listener failed (ref %s)", reference)
-            await ack(
-                response_type="ephemeral",
-                text=f"Sorry, something went wrong on my side. If it keeps happening, give your admin this reference: {reference}.",
-            )
+            await ack(response_type="ephemeral", **unexpected_error())
 
     return wrapper
+
+
+def unexpected_error() -> Message:
+    """Inside an `except`: the trace goes to the log under a short reference, which the answer gives."""
+    reference = uuid.uuid4().hex[:8]
+    log.exception("listener failed (ref %s)", reference)
+    return {"text": f"Sorry, something went wrong on my side. If it keeps happening, give your admin this "
+                    f"reference: {reference}."}
 
 
 def error_message(renderer, error: HeraldError) -> Message:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import itertools
+import tempfile
 import time
+from pathlib import Path
 from typing import Any, TextIO
 
 from slack_bolt.context.respond.async_respond import AsyncRespond
@@ -24,12 +26,14 @@ class ConsoleWebClient(AsyncWebClient):
 
     Without `posts`, on a real store, posts to channels and people are refused: a printed post would pass for
     one Slack has (a launch would keep a thread that does not exist), while Herald can say one was not made.
+    Files Herald uploads (the insights chart) are saved in `files_dir` instead, and their path printed.
     """
 
-    def __init__(self, out: TextIO, *, tty: bool = False, posts: bool = True) -> None:
+    def __init__(self, out: TextIO, *, tty: bool = False, posts: bool = True, files_dir: Path | None = None) -> None:
         super().__init__(token=None)
         self.screen = Screen(out, tty=tty)
         self.posts = posts
+        self.files_dir = files_dir or Path(tempfile.gettempdir())
         self.views: dict[str, dict[str, Any]] = {}
         self.to_fill: list[str] = []
         self._view_ids = (f"V0CONSOLE{n}" for n in itertools.count(1))
@@ -41,6 +45,31 @@ class ConsoleWebClient(AsyncWebClient):
         response = AsyncSlackResponse(client=self, http_verb=http_verb, api_url=api_method, req_args=args,
                                       data=reply, headers={}, status_code=200)
         return response.validate()
+
+    async def files_upload_v2(self, *, filename: str | None = None, content: str | bytes | None = None,
+                              title: str | None = None, channel: str | None = None,
+                              **_: Any) -> AsyncSlackResponse:
+        """Slack's upload goes to a file host outside the Web API, so the whole flow is played here: saved, not sent."""
+        data = content.encode() if isinstance(content, str) else content or b""
+        path = self._save(filename or "file", data)
+        self.screen.caption(f"chart saved to {path}")
+        shared = {"id": f"F0CONSOLE{time.time_ns()}", "name": path.name, "title": title or path.name,
+                  "channels": [channel] if channel else []}
+        response = AsyncSlackResponse(client=self, http_verb="POST", api_url="files.completeUploadExternal",
+                                      req_args={}, data={"ok": True, "files": [shared], "file": shared}, headers={},
+                                      status_code=200)
+        return response.validate()
+
+    def _save(self, filename: str, data: bytes) -> Path:
+        """`insights.png` becomes `insights-20250301-093000.png`, numbered if two land in the same second."""
+        stem, suffix = Path(filename).stem, Path(filename).suffix
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        path, number = self.files_dir / f"{stem}-{stamp}{suffix}", 1
+        while path.exists():
+            number += 1
+            path = self.files_dir / f"{stem}-{stamp}-{number}{suffix}"
+        path.write_bytes(data)
+        return path
 
     def _answer(self, api_method: str, args: dict[str, Any]) -> dict[str, Any]:
         channel = args.get("channel", "")

@@ -48,7 +48,7 @@ def run_console(settings: Settings, *, verbose: bool = False) -> int:
     store = shown_url(settings.database_url)
     try:
         migrate(settings.database_url)
-        slack = ConsoleWebClient(sys.stdout, tty=tty, posts=demo)
+        slack = ConsoleWebClient(sys.stdout, tty=tty, posts=demo, files_dir=folder)
         herald = make_herald(settings, make_engine(settings.database_url), slack=slack)
         with session_scope(herald.engine) as session:
             added = seed_demo(session, today=herald.today()) if demo else 0
