@@ -9,13 +9,14 @@ import json
 import os
 import subprocess
 import sys
-from datetime import datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 from sqlmodel import Session, create_engine, select
 
 from bot.directory.models import Component, Contact, Team, TeamMember
+from bot.launches.models import Launch, LaunchChange
 from bot.runtime.cli import main
 from tests.support.factories import add_launch
 from tests.support.slack_requests import FIXTURES
@@ -67,6 +68,34 @@ def test_launches_as_csv_are_a_row_each_with_awkward_text_intact(launches, capsy
     assert rows[1]["channel"] == rows[1]["target"] == rows[1]["risk_reason"] == ""
 
 
+def test_launches_as_csv_carry_every_input_of_the_figures(engine, capsys):
+    """Planned for 1 Feb when it went into building, moved to 10 Feb (a slip of 9 days), launched on 12 Feb:
+    11 days late; 4 days in planning, 38 in building (5 Jan 00:00 → 12 Feb 00:00)."""
+    with Session(engine) as session:
+        launch = Launch(key="lynx", name="Lynx", name_key="lynx", stage="launched", target_date=date(2026, 2, 10),
+                        created_by="U0ANN", created_at=datetime(2026, 1, 1, tzinfo=UTC))
+        session.add(launch)
+        session.flush()
+        for day, field, old, new in ((1, "created", None, "Lynx"), (5, "stage", "planning", "building")):
+            session.add(LaunchChange(launch_id=launch.id, at=datetime(2026, 1, day, tzinfo=UTC), actor_id="U0ANN",
+                                     field=field, old_value=old, new_value=new))
+        session.add(LaunchChange(launch_id=launch.id, at=datetime(2026, 1, 2, tzinfo=UTC), actor_id="U0ANN",
+                                 field="target", old_value=None, new_value="2026-02-01"))
+        session.add(LaunchChange(launch_id=launch.id, at=datetime(2026, 1, 20, tzinfo=UTC), actor_id="U0ANN",
+                                 field="target", old_value="2026-02-01", new_value="2026-02-10"))
+        session.add(LaunchChange(launch_id=launch.id, at=datetime(2026, 2, 12, tzinfo=UTC), actor_id="U0ANN",
+                                 field="stage", old_value="building", new_value="launched"))
+        session.commit()
+
+    [row] = csv.DictReader(io.StringIO(export(capsys, "launches", "--format", "csv")))
+
+    assert {name: row[name] for name in ("committed_target", "final_target", "launched_on", "delay_days", "on_time",
+                                         "slips", "slip_days", "days_planning", "days_building", "days_launched")} == {
+        "committed_target": "2026-02-01", "final_target": "2026-02-10", "launched_on": "2026-02-12",
+        "delay_days": "11", "on_time": "False", "slips": "1", "slip_days": "9", "days_planning": "4.0",
+        "days_building": "38.0", "days_launched": ""}
+
+
 def test_launches_as_json_include_the_checklist_items(launches, capsys):
     rows = json.loads(export(capsys, "launches", "--format", "json"))
 
@@ -80,7 +109,9 @@ def test_launches_as_json_include_the_checklist_items(launches, capsys):
 
 def test_an_empty_store_exports_a_header_or_an_empty_list(capsys):
     assert export(capsys, "launches").splitlines() == [
-        "key,name,stage,owner,channel,target,risk,risk_reason,checklist_done,checklist_total,created,updated"]
+        "key,name,stage,owner,channel,target,risk,risk_reason,checklist_done,checklist_total,created,updated,"
+        "committed_target,final_target,launched_on,delay_days,on_time,slips,slip_days,"
+        "days_planning,days_building,days_beta,days_ready,days_launched,days_cancelled"]
     assert json.loads(export(capsys, "launches", "--format", "json")) == []
 
 

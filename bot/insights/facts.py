@@ -55,6 +55,25 @@ class LaunchFacts:
         return self.delay is not None and self.delay <= 0
 
 
+# What `herald export launches` adds to each launch: every input of the figures, so a spreadsheet can check them.
+FIGURE_COLUMNS = ("committed_target", "final_target", "launched_on", "delay_days", "on_time", "slips", "slip_days",
+                  *(f"days_{stage}" for stage in Stage))
+
+
+def figure_columns(facts: LaunchFacts) -> dict[str, object]:
+    """The FIGURE_COLUMNS of one launch; days in a stage it never left are empty."""
+    return {
+        "committed_target": facts.committed_target and facts.committed_target.isoformat(),
+        "final_target": facts.final_target and facts.final_target.isoformat(),
+        "launched_on": facts.launched_on and facts.launched_on.isoformat(),
+        "delay_days": facts.delay,
+        "on_time": facts.on_time if facts.delay is not None else None,
+        "slips": facts.slips,
+        "slip_days": facts.slip_days,
+        **{f"days_{stage}": round(facts.days_in_stage[stage], 2) if stage in facts.days_in_stage else None
+           for stage in Stage},
+    }
+
 def launch_facts(session: Session, *, tz: ZoneInfo, where: Sequence = ()) -> list[LaunchFacts]:
     """The facts of every launch `where` (conditions on Launch) lets through, by key."""
     launches = session.exec(select(*LAUNCH_COLUMNS).where(*where).order_by(Launch.id)).all()

@@ -14,6 +14,7 @@ from typing import TextIO
 from bot.core.db import session_scope
 from bot.core.settings import Settings
 from bot.directory.export import write_owners_csv, write_owners_yaml
+from bot.insights.facts import FIGURE_COLUMNS, figure_columns, launch_facts
 from bot.launches.export import LAUNCH_COLUMNS, launch_rows
 from bot.launches.history_csv import HISTORY_COLUMNS, history_rows
 from bot.runtime.commands.store import open_store
@@ -24,8 +25,10 @@ DIRECTORY_WRITERS = {"yaml": write_owners_yaml, "csv": write_owners_csv}
 def export_launches(settings: Settings, args: argparse.Namespace) -> int:
     engine = open_store(settings)
     with session_scope(engine) as session, _output(args.output) as out:
-        rows = launch_rows(session, with_checklist=args.format == "json")
-        count = _write_json(rows, out) if args.format == "json" else _write_csv(rows, LAUNCH_COLUMNS, out)
+        figures = {facts.key: figure_columns(facts) for facts in launch_facts(session, tz=settings.zone)}
+        rows = ({**row, **figures[row["key"]]} for row in launch_rows(session, with_checklist=args.format == "json"))
+        count = (_write_json(rows, out) if args.format == "json"
+                 else _write_csv(rows, (*LAUNCH_COLUMNS, *FIGURE_COLUMNS), out))
     _say_written(f"{count} launches", args.output)
     return 0
 
