@@ -64,6 +64,16 @@ def engine(database_url: str) -> Iterator[sqlalchemy.Engine]:
 
 
 @pytest.fixture
+def cli_environment(monkeypatch, tmp_path, database_url) -> None:
+    """The CLI against the run's store, from tmp_path (so no .env is read), with no Slack."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_API_URL", "HERALD_ADMINS",
+                 "HERALD_TEMPLATES_DIR"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
 def clock() -> Clock:
     return Clock()
 

@@ -25,14 +25,7 @@ STATE = ("key", "name", "name_key", "stage", "target_date", "owner_id", "risk", 
          "created_by", "created_at", "updated_at")
 
 
-@pytest.fixture(autouse=True)
-def cli_environment(monkeypatch, tmp_path, database_url):
-    """The CLI against the run's store, from tmp_path (so no .env is read), with no Slack."""
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_API_URL", "HERALD_ADMINS",
-                 "HERALD_TEMPLATES_DIR"):
-        monkeypatch.delenv(name, raising=False)
+pytestmark = pytest.mark.usefixtures("cli_environment")
 
 
 def at(days: float, hours: float = 0) -> datetime:
