@@ -10,6 +10,7 @@ import bot.directory.models  # noqa: F401
 import bot.launches.models  # noqa: F401
 import bot.releases.models  # noqa: F401
 import bot.runtime.handled_events  # noqa: F401
+import bot.launches.signoff_models  # noqa: F401
 from bot.core.settings import load_settings
 
 config = context.config
