@@ -251,6 +251,8 @@ GOOD = "checkout,Checkout,2026-01-05T09:00:00+00:00,U0ANN,created,,Checkout"
     ("checkout,Checkout,2026-02-01T09:00:00,U0ANN,stage,planning,building",
      "at “2026-02-01T09:00:00” has no UTC offset, so it could be any of 26 hours; write it with one, "
      "like 2026-02-01T09:00:00+00:00"),
+    ("checkout,Checkout,0001-01-01T00:00:00+05:00,U0ANN,stage,planning,building",
+     "at “0001-01-01T00:00:00+05:00” is outside the calendar once written in UTC"),
     ("checkout,Checkout,next tuesday,U0ANN,stage,planning,building",
      "at “next tuesday” is not an ISO 8601 time, like 2026-03-02T09:30:00+01:00"),
     ("checkout,Checkout,2026-02-01T09:00:00+00:00,U0ANN,target,,2026-2-1",

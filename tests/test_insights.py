@@ -264,6 +264,10 @@ async def test_the_default_period_is_the_last_90_days(sender, slack, engine):
     ("owner:ann", "Mention them with @"),
     ("last-quarter", "I don't understand “last-quarter”"),
     ("team:a team:b", "Give `team:` once"),
+    ("until:0001-01-01", "is out of range: give a day from 1900-01-01 to 2999-12-31"),
+    ("since:0001-01-01", "is out of range"),
+    ("until:9999-12-31", "is out of range"),
+    ("x" * 5000, "x" * 2000),  # echoed, but within a section's 3,000 characters
 ])
 async def test_bad_options_are_answered_at_once(sender, slack, engine, options, says):
     with Session(engine) as session:
@@ -273,6 +277,7 @@ async def test_bad_options_are_answered_at_once(sender, slack, engine, options, 
     await sender.settle()
 
     assert says in ack.text
+    assert all(len(block["text"]["text"]) <= 3000 for block in ack.json["blocks"] if "text" in block)
     assert slack.response_url_posts_to("command") == []
 
 

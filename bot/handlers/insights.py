@@ -23,6 +23,7 @@ from bot.insights.scope import Period, Scope
 USAGE = "`/launch insights [team:<team>] [owner:@person] [since:YYYY-MM-DD] [until:YYYY-MM-DD]`"
 ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 ME = "me"
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -75,10 +76,13 @@ def _day(given: dict[str, str], name: str) -> date | None:
     try:
         if not ISO_DAY.fullmatch(typed):
             raise ValueError(typed)
-        return date.fromisoformat(typed)
+        day = date.fromisoformat(typed)
     except ValueError:
         raise InvalidInput(f"“{text_of([typed])}” is not a date: use `{name}:YYYY-MM-DD`, like "
                            f"`{name}:2026-01-31`.") from None
+    if not FIRST_DAY <= day <= LAST_DAY:  # a period and the one before it must stay inside the calendar
+        raise InvalidInput(f"`{name}:{typed}` is out of range: give a day from {FIRST_DAY} to {LAST_DAY}.")
+    return day
 
 
 async def _answer(herald: Herald, call: Invocation, scope: Scope, period: Period) -> None:

@@ -245,7 +245,10 @@ def _moment(value: str) -> datetime:
     if moment.utcoffset() is None:
         raise InvalidInput(f"at “{value}” has no UTC offset, so it could be any of 26 hours; "
                            f"write it with one, like {moment.isoformat()}+00:00")
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00+05:00 is before the first day there is in UTC
+        raise InvalidInput(f"at “{value}” is outside the calendar once written in UTC") from None
 
 
 # What each field's old and new values may be: a check raises InvalidInput naming `what` (e.g. "new stage").
