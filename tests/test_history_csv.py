@@ -262,7 +262,7 @@ GOOD = "checkout,Checkout,2026-01-05T09:00:00+00:00,U0ANN,created,,Checkout"
     ("checkout,Checkout,2026-02-01T09:00:00+00:00,U0ANN,owner,,@ann", "new owner “@ann” is not a Slack user ID"),
     ("checkout,Checkout,2026-02-01T09:00:00+00:00,U0ANN,colour,,blue",
      "“colour” is not a field Herald records; fields: created, stage, target, target correction, owner, risk, "
-     "risk reason, channel, name, checklist"),
+     "risk reason, channel, name, checklist, sign-off, sign-off reason, sign-off nudge, sign-off override"),
     ("checkout,Checkout,2026-02-01T09:00:00+00:00,U0ANN,stage,planning", "6 values, but the header has 7 columns"),
     ("checkout,Checkout v2,2026-02-01T09:00:00+00:00,U0ANN,stage,planning,building",
      "launch checkout is called “Checkout” on line 2 and “Checkout v2” here; give a launch one launch_name "

@@ -12,11 +12,14 @@ class ActionId(StrEnum):
     SHOW_HISTORY_PAGE = "launch.history_page"  # Newer and Older: the value names the page
     CHOOSE_NAME = "name.choose"  # a "did you mean" button: run the command again with the name chosen
     INPUT = "input"  # the one element of each input block
+    APPROVE_SIGNOFF = "signoff.approve"  # the value names the sign-off request
+    ASK_FOR_CHANGES = "signoff.changes"  # opens the form for the reason
 
 
 class ViewId(StrEnum):
     RELEASE_FORM = "release.form"
     UPDATE_LAUNCH = "launch.update_form"
+    SIGNOFF_CHANGES = "signoff.changes_form"
 
 
 class BlockId(StrEnum):
@@ -32,3 +35,4 @@ class BlockId(StrEnum):
     STAGE = "launch.stage"
     RISK = "launch.risk"
     REASON = "launch.reason"
+    SIGNOFF_REASON = "signoff.reason"

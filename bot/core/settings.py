@@ -40,6 +40,7 @@ class Settings:
     github_webhook_secret: str | None = None
     webhook_token: str | None = None
     instance_id: str = "herald"  # names this process's leases, so that its next start takes them back at once
+    signoff_nudge_days: tuple[int, ...] = (5, 2)  # days before a target an unanswered sign-off is asked again
 
     @property
     def roles(self) -> Roles:
@@ -93,6 +94,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         webhook_token=env.get("HERALD_WEBHOOK_TOKEN"),
         # Host and port: a restarted replica comes back with both, and two replicas never share them.
         instance_id=env.get("HERALD_INSTANCE_ID", f"{socket.gethostname()}:{env.get('PORT', '3000')}")[:100],
+        signoff_nudge_days=_days_before("HERALD_SIGNOFF_NUDGE_DAYS", env.get("HERALD_SIGNOFF_NUDGE_DAYS", "5,2")),
     )
 
 
@@ -171,6 +173,13 @@ def _user_ids(name: str, value: str, *, groups: bool = False) -> frozenset[str]:
             "Slack user IDs like U012AB3CD"
         raise SettingsError(f"{name} is invalid: expected comma-separated {expected}, got {bad[0]!r}.")
     return ids
+
+
+def _days_before(name: str, value: str) -> tuple[int, ...]:
+    parts = [part.strip() for part in value.split(",") if part.strip()]
+    if not parts or not all(part.isdigit() and 0 < int(part) <= 60 for part in parts):
+        raise SettingsError(f"{name} is invalid: expected days before a target from 1 to 60, like 5,2; got {value!r}.")
+    return tuple(sorted({int(part) for part in parts}, reverse=True))
 
 
 def _templates_dir(value: str | None) -> Path | None:

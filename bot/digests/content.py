@@ -17,6 +17,8 @@ from bot.insights.figures import Insights, insights
 from bot.insights.scope import Period, team_people
 from bot.launches.models import Launch, LaunchChange, Risk, Stage
 from bot.launches.read import ATTENTION_ORDER
+from bot.launches.signoff_gate import Signoffs, signoffs_of
+from bot.launches.signoff_models import Answer, SignoffRequest
 from bot.launches.slips import TARGET, TARGET_CORRECTION
 from bot.releases.models import Release
 
@@ -33,6 +35,14 @@ class LaunchNews:
 
     launch: Launch
     changes: list[LaunchChange]
+
+
+@dataclass(frozen=True)
+class AwaitingSignoff:
+    """An active launch someone has not approved yet: who is missing, who asked for changes."""
+
+    launch: Launch
+    signoffs: Signoffs
 
 
 @dataclass
@@ -58,10 +68,11 @@ class DigestContent:
     upcoming: Listed[Launch] = field(default_factory=Listed)
     shipped: Listed[Release] = field(default_factory=Listed)
     gaps: Listed[entries.Gap] = field(default_factory=Listed)
+    awaiting: Listed[AwaitingSignoff] = field(default_factory=Listed)
 
     @property
     def is_empty(self) -> bool:
-        return not (self.changed or self.at_risk or self.upcoming or self.shipped or self.gaps)
+        return not (self.changed or self.at_risk or self.upcoming or self.shipped or self.gaps or self.awaiting)
 
 
 def content(session: Session, digest: Digest, *, since: datetime, until: datetime, today: date) -> DigestContent:
@@ -76,6 +87,7 @@ def content(session: Session, digest: Digest, *, since: datetime, until: datetim
         found.upcoming = _listed(session, select(Launch).where(
             active, col(Launch.target_date) >= today, col(Launch.target_date) <= today + UPCOMING, *launches
         ).order_by(Launch.target_date, Launch.name))
+        found.awaiting = _awaiting(session, launches, active)
     found.shipped = _listed(session, _shipped(digest, since=since, until=until))
     found.gaps = _gaps(session, digest)
     return found
@@ -95,6 +107,15 @@ def _changed(session: Session, launches: list, *, since: datetime, until: dateti
     for change, launch in rows:
         _add_news(by_launch.setdefault(launch.id, LaunchNews(launch, [])).changes, change)
     return Listed(list(by_launch.values()), total)
+
+
+def _awaiting(session: Session, launches: list, active) -> Listed[AwaitingSignoff]:
+    """Active launches with a sign-off missing or changes asked, soonest target first: three statements."""
+    unanswered = select(SignoffRequest.launch_id).where(SignoffRequest.answer != Answer.APPROVED)
+    listed = _listed(session, select(Launch).where(active, col(Launch.id).in_(unanswered), *launches)
+                     .order_by(col(Launch.target_date).is_(None), Launch.target_date, Launch.name))
+    signoffs = signoffs_of(session, [launch.id for launch in listed.rows])
+    return Listed([AwaitingSignoff(launch, signoffs[launch.id]) for launch in listed.rows], listed.total)
 
 
 def _add_news(changes: list[LaunchChange], change: LaunchChange) -> None:

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.handlers import directory, home, launches, releases
+from bot.handlers import directory, home, launches, releases, signoffs
 
 
 def register_all(app: AsyncApp) -> None:
-    for surface in (home, launches, releases, directory):
+    for surface in (home, launches, releases, directory, signoffs):
         surface.register(app)

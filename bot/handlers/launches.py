@@ -17,6 +17,7 @@ from bot.core.slack_ids import CHANNEL_MENTION, USER_MENTION
 from bot.handlers import digests as digests_ui
 from bot.handlers import insights as insights_ui
 from bot.handlers import releases as releases_ui
+from bot.handlers import signoffs as signoffs_ui
 from bot.handlers.support.command_text import Invocation, Reply, plain_id, split_words, text_of
 from bot.handlers.support.replies import answers_errors, error_message
 from bot.launches import service as launches
@@ -209,5 +210,6 @@ SUBCOMMANDS: dict[str, Callable[[Herald, Invocation], Reply | Awaitable[Reply]]]
     "digests": digests_ui.list_digests,
     "releases": releases_ui.list_releases,
     "insights": insights_ui.insights,
+    "signoff": signoffs_ui.signoff,
     HELP: help_,
 }

@@ -20,6 +20,7 @@ from bot.directory.models import Component
 from bot.launches import slips
 from bot.launches.fields import SETTABLE_FIELDS, SETTERS, one_line
 from bot.launches.models import ChecklistItem, Launch, LaunchChange, Risk, Stage
+from bot.launches.signoff_gate import hold_back
 from bot.releases.models import Release
 
 MAX_NAME_LENGTH = 80
@@ -86,12 +87,18 @@ def change_field(
     admins: Collection[str],
     today: date,
     now: datetime,
+    override: str | None = None,
 ) -> Change:
+    """Set one field, with its history row; a stage the sign-offs hold back is refused unless an admin gives
+    an `override` reason, recorded in the history too."""
     check_allowed(launch, actor_id, admins)
     setter = SETTERS.get(field_name.lower())
     if setter is None:
         raise InvalidInput(f"I can't set “{field_name}”. Fields you can set: {', '.join(SETTABLE_FIELDS)}.")
     updates = setter(value.strip(), today)
+    stage = next((new for _name, attribute, new in updates if attribute == "stage"), None)
+    overridden = stage and hold_back(session, launch=launch, stage=stage, override=override, actor_id=actor_id,
+                                     admins=admins, now=now)
     changes = [
         LaunchChange(
             launch_id=launch.id,
@@ -111,6 +118,8 @@ def change_field(
     moved = next((c for c in changes if c.field == slips.TARGET), None)
     if moved and slips.is_correction(session, launch, moved.old_value, actor_id=actor_id, now=now):
         moved.field = slips.TARGET_CORRECTION
+    if overridden:
+        changes.append(overridden)
     if changes:
         launch.updated_at = now
         session.add(launch)

@@ -15,8 +15,8 @@ from __future__ import annotations
 import csv
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Row
@@ -30,6 +30,7 @@ from bot.launches.changes import MAX_NAME_LENGTH
 from bot.launches.export import iso_time
 from bot.launches.fields import one_line
 from bot.launches.models import Launch, LaunchChange, Risk, Stage
+from bot.launches.signoff_models import SIGNOFF_FIELDS
 
 HISTORY_COLUMNS = ("launch_key", "launch_name", "at", "actor", "field", "old", "new")
 CREATED, NAME, CHECKLIST = "created", "name", "checklist"
@@ -322,4 +323,5 @@ VALUE_RULES = {  # field -> (old check, new check)
     "channel": (_slack_id(is_channel_id, "channel"), _slack_id(is_channel_id, "channel")),
     NAME: (_anything, _name),
     CHECKLIST: (_empty, _text_given),
+    **{field: (_anything, _anything) for field in SIGNOFF_FIELDS},
 }

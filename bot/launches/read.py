@@ -12,6 +12,7 @@ from sqlmodel import Session, col, or_, select
 from bot.core.errors import InvalidInput, LaunchNotFound
 from bot.core.matching import closest, slugify
 from bot.launches.models import ChecklistItem, Launch, LaunchChange, Risk, Stage
+from bot.launches.signoff_gate import Signoffs, signoffs_of
 from bot.launches.slips import Slip, slip, target_moves
 
 BOARD_ROWS = 30  # launches listed on the board; the rest are counted per stage
@@ -28,6 +29,7 @@ class LaunchDetail:
     checklist: list[ChecklistItem]
     recent_changes: list[LaunchChange]
     slip: Slip
+    signoffs: Signoffs = field(default_factory=Signoffs)
 
     @property
     def readiness(self) -> int:
@@ -43,6 +45,7 @@ class Board:
     launches: list[Launch]
     count_by_stage: dict[Stage, int]
     readiness: dict[int, int] = field(default_factory=dict)
+    signoffs: dict[int, Signoffs] = field(default_factory=dict)  # launches with none asked are left out
     # With `--all`: launched, then cancelled launches, newest first.
     finished: list[Finished] = field(default_factory=list)
 
@@ -149,7 +152,8 @@ def detail_of(session: Session, launch: Launch) -> LaunchDetail:
         .order_by(col(LaunchChange.at).desc(), col(LaunchChange.id).desc())
         .limit(5)
     ).all()
-    return LaunchDetail(launch, list(checklist), list(recent), slip(target_moves(session, launch.id)))
+    return LaunchDetail(launch, list(checklist), list(recent), slip(target_moves(session, launch.id)),
+                        signoffs_of(session, [launch.id]).get(launch.id, Signoffs()))
 
 
 def board(session: Session, *, limit: int = BOARD_ROWS, everything: bool = False) -> Board:
@@ -170,6 +174,7 @@ def board(session: Session, *, limit: int = BOARD_ROWS, everything: bool = False
         launches=list(launches),
         count_by_stage={Stage(stage): n for stage, n in counts.items()},
         readiness=_readiness(session, [launch.id for launch in launches]),
+        signoffs=signoffs_of(session, [launch.id for launch in launches]),
         finished=[_finished(session, stage) for stage in (Stage.LAUNCHED, Stage.CANCELLED)] if everything else [],
     )
 

@@ -20,6 +20,7 @@ from bot.launches.follow_up import follow_up
 from bot.launches.history import HistoryPage, history_page, page_number
 from bot.launches.models import Launch
 from bot.launches.read import Board, LaunchDetail
+from bot.launches.signoff_gate import override_reason
 
 RENAME_WORD = "to"
 PAGE_WORD = "page"
@@ -70,8 +71,9 @@ def create(herald: Herald, *, name: str, actor_id: str, target: str | None, owne
 
 
 def set_field(herald: Herald, *, words: list[str], actor_id: str) -> Change:
-    """`<launch> <field> <value>` as typed (mentions as plain IDs); the name ends where the store says a
-    launch name ends."""
+    """`<launch> <field> <value> [--override "reason"]` as typed (mentions as plain IDs); the name ends where the
+    store says a launch name ends; an admin's override lets a launch past missing sign-offs."""
+    words, override = override_reason(words)
     with session_scope(herald.engine) as session:
         reference, rest = read.split_reference(session, words, before=SETTABLE_FIELDS)
         if not reference or not rest:
@@ -81,7 +83,8 @@ def set_field(herald: Herald, *, words: list[str], actor_id: str) -> Change:
             raise InvalidInput(f"Give a value: `/launch set {reference} {field_name} <value>`.")
         return _changed(herald, session, changes.change_field(
             session, launch=read.find_launch(session, reference), field_name=field_name, value=value,
-            actor_id=actor_id, admins=herald.settings.admins, today=herald.today(), now=herald.clock()))
+            actor_id=actor_id, admins=herald.settings.admins, today=herald.today(), now=herald.clock(),
+            override=override))
 
 
 def check(herald: Herald, *, words: list[str], done: bool, actor_id: str) -> Change:

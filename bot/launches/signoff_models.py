@@ -11,6 +11,13 @@ from sqlmodel import Field, SQLModel
 
 from bot.core.models import utcnow
 
+# The launch history rows sign-offs write (one place, so the history import knows them too).
+SIGNOFF_FIELD = "sign-off"  # "Legal: asked", then "Legal: pending" → "Legal: approved"
+REASON_FIELD = "sign-off reason"  # what needs changing
+NUDGE_FIELD = "sign-off nudge"  # a person reminded
+OVERRIDE_FIELD = "sign-off override"  # old: what was missing; new: the admin's reason
+SIGNOFF_FIELDS = (SIGNOFF_FIELD, REASON_FIELD, NUDGE_FIELD, OVERRIDE_FIELD)
+
 
 class Answer(StrEnum):
     PENDING = "pending"
