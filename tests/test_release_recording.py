@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import itertools
 import threading
 from collections.abc import Iterator
 from concurrent.futures import Future
@@ -15,7 +14,6 @@ import pytest
 import sqlalchemy
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event
 from sqlmodel import Session, select
 
 from bot.core.db import session_scope
@@ -27,6 +25,7 @@ from bot.releases.service import Outcome
 from bot.runtime.app import create_app, make_herald
 from bot.runtime.server import make_web_app
 from tests.support.harness import scratch_postgres_database, served
+from tests.support.races import meeting_before
 from tests.test_release_delivery import announcements, drain, new_worker, subscribe_channels
 
 CI_TOKEN = "ci-token"
@@ -36,26 +35,6 @@ CHANNELS = ["C0ONE", "C0TWO", "C0THREE"]
 @pytest.fixture
 def settings_env(settings_env):
     return settings_env | {"HERALD_WEBHOOK_TOKEN": CI_TOKEN}
-
-
-@contextmanager
-def meeting_before_the_insert(engine: sqlalchemy.Engine, parties: int = 2) -> Iterator[None]:
-    """Holds each of the first `parties` inserts of a release until all of them are about to run.
-
-    So every unit of work has looked for the release, found none and decided to store it, as two replicas
-    handling one webhook in the same instant do; nothing in Herald is patched, only its store is watched.
-    """
-    barrier, arrivals = threading.Barrier(parties, timeout=10), itertools.count()
-
-    def hold(_connection, _cursor, statement: str, *_args) -> None:
-        if statement.startswith("INSERT INTO release (") and next(arrivals) < parties:
-            barrier.wait()
-
-    event.listen(engine, "before_cursor_execute", hold)
-    try:
-        yield
-    finally:
-        event.remove(engine, "before_cursor_execute", hold)
 
 
 def stored(engine, model) -> list:
@@ -72,7 +51,7 @@ def ci_release(external_id: str | None) -> ReleaseInput:
 @pytest.mark.parametrize("external_id", ["ci:build-881", None], ids=["with an id", "without an id"])
 async def test_one_webhook_at_two_replicas_at_once_is_one_release_announced_once(herald, slack, engine, external_id):
     subscribe_channels(herald, slack, CHANNELS)
-    with meeting_before_the_insert(engine):
+    with meeting_before(engine, "INSERT INTO release ("):
         answers = await asyncio.gather(*(asyncio.to_thread(releases.apply_webhook, herald, "publish",
                                                            ci_release(external_id)) for _ in range(2)))
     [release] = stored(engine, Release)
@@ -85,7 +64,7 @@ async def test_one_webhook_at_two_replicas_at_once_is_one_release_announced_once
 async def test_one_release_form_submitted_at_two_replicas_at_once_is_one_release(herald, slack, engine):
     subscribe_channels(herald, slack, CHANNELS)
     data = ReleaseInput(component="billing", version="1.4.0", source="slack", created_by="U0ANN")
-    with meeting_before_the_insert(engine):
+    with meeting_before(engine, "INSERT INTO release ("):
         ids = await asyncio.gather(*(asyncio.to_thread(releases.record, herald, data) for _ in range(2)))
     [release] = stored(engine, Release)
     assert ids == [release.id, release.id]
@@ -136,7 +115,7 @@ async def test_the_same_ci_webhook_to_two_replicas_at_once_gets_two_2xx_and_one_
 
     with ExitStack() as replicas:
         base_urls = [replicas.enter_context(replica(settings_env, engine, clock)) for _ in range(2)]
-        with meeting_before_the_insert(engine):
+        with meeting_before(engine, "INSERT INTO release ("):
             async with aiohttp.ClientSession() as session:
                 answers = await asyncio.gather(*(send(session, base_url) for base_url in base_urls))
 

@@ -8,13 +8,9 @@ and asks are stored directly (the request service is built beside this); what Sl
 from __future__ import annotations
 
 import asyncio
-import itertools
-import threading
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy import event
 from sqlmodel import Session, select
 
 from bot.core.settings import load_settings
@@ -26,6 +22,7 @@ from bot.slack.messenger import Messenger
 from bot.slack.zones import SlackTimeZones
 from tests.support.factories import add_launch
 from tests.support.harness import BOT_TOKEN
+from tests.support.races import meeting_before
 
 TOKYO_10AM_WED = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)  # Tuesday 17:00 in Los Angeles
 LA_10AM_WED = datetime(2026, 11, 25, 18, 0, tzinfo=UTC)  # Thursday 03:00 in Tokyo
@@ -171,28 +168,12 @@ async def test_users_info_is_asked_once_per_person_across_runs(herald, slack, en
     assert sorted(c.args["user"] for c in slack.calls_to("users.info")) == ["U0AKI", "U0LEO"]
 
 
-@contextmanager
-def meeting_before_the_claim(engine, parties: int = 2):
-    """Hold each replica's claim INSERT until all have reached it, so they race for the same rows."""
-    barrier, arrivals = threading.Barrier(parties, timeout=10), itertools.count()
-
-    def hold(_connection, _cursor, statement: str, *_args) -> None:
-        if statement.startswith("INSERT INTO signoff_nudge") and next(arrivals) < parties:
-            barrier.wait()
-
-    event.listen(engine, "before_cursor_execute", hold)
-    try:
-        yield
-    finally:
-        event.remove(engine, "before_cursor_execute", hold)
-
-
 async def test_two_replicas_running_at_once_nudge_once(herald, slack, engine, settings_env, clock):
     people(slack)
     ask(engine, "Checkout v2", "2026-11-30", ["U0AKI"])
     ask(engine, "Payments EU", "2026-11-27", ["U0AKI"])
     other = make_herald(load_settings({**settings_env, "HERALD_INSTANCE_ID": "replica-2"}), engine, clock=clock)
-    with meeting_before_the_claim(engine):
+    with meeting_before(engine, "INSERT INTO signoff_nudge"):
         reports = await asyncio.gather(runner(herald, slack).run(TOKYO_10AM_WED),
                                        runner(other, slack).run(TOKYO_10AM_WED))
     assert sorted(r.sent for r in reports) == [0, 1]
