@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import Session, select
 
@@ -141,6 +142,29 @@ async def test_someone_slack_gives_no_zone_is_nudged_in_heralds_zone(herald, sla
     ask(engine, "Checkout v2", "2026-11-30", ["U0GONE"])  # not in Slack: users.info says user_not_found
     await runner(herald, slack).run(datetime(2026, 11, 25, 9, 0, tzinfo=UTC))  # 10:00 in Berlin, Herald's zone
     assert len(dms(slack, "U0GONE")) == 1
+
+
+@pytest.mark.parametrize("tz", ["America", "A" * 300, 5, "Mars/Olympus"])
+async def test_a_zone_that_is_none_leaves_that_person_in_heralds_zone_and_everyone_else_in_theirs(
+        herald, slack, engine, tz):
+    people(slack)
+    slack.add_user("U0ZED", "zed", tz="Asia/Tokyo")
+    slack.users["U0ZED"]["tz"] = tz
+    ask(engine, "Checkout v2", "2026-11-30", ["U0AKI", "U0ZED"])
+    await runner(herald, slack).run(TOKYO_10AM_WED)
+    await runner(herald, slack).run(datetime(2026, 11, 25, 9, 0, tzinfo=UTC))  # 10:00 in Berlin, Herald's zone
+    assert (len(dms(slack, "U0AKI")), len(dms(slack, "U0ZED"))) == (1, 1)
+
+
+async def test_someone_slack_does_not_answer_about_is_nudged_at_their_ten_once_it_does(herald, slack, engine):
+    people(slack)
+    ask(engine, "Checkout v2", "2026-11-30", ["U0LEO"])
+    nudges = runner(herald, slack)
+    slack.rate_limit("users.info", retry_after=1)
+    await nudges.run(datetime(2026, 11, 25, 9, 0, tzinfo=UTC))  # 10:00 in Berlin, 01:00 in Los Angeles
+    assert dms(slack, "U0LEO") == []
+    await nudges.run(LA_10AM_WED)  # 10:00 in Los Angeles, the same Wednesday
+    assert len(dms(slack, "U0LEO")) == 1
 
 
 async def test_a_rate_limited_nudge_is_sent_on_the_next_run_a_refused_one_is_not_retried(herald, slack, engine):

@@ -120,7 +120,8 @@ async def test_needs_changes_takes_a_reason_tells_the_owner_at_once_and_may_beco
                                        "state": {"values": values}}, user=user)
 
     assert (await submit("  ")).json["errors"][BlockId.SIGNOFF_REASON] == "Say what needs to change."
-    assert (await submit("<b>terms</b> & DPA missing")).status == 200
+    assert "reverse how text is shown" in (await submit("\u202eon hold")).json["errors"][BlockId.SIGNOFF_REASON]
+    assert (await submit("<b>terms</b> &\x00 DPA\x1b missing")).status == 200  # controls: spaces, as stored
     await sender.settle()
     [told] = _posts_to(slack, "U0ANN")
     assert "*Legal* asked for changes" in str(told["blocks"]) and "&lt;b&gt;terms&lt;/b&gt; &amp; DPA" in str(told)
@@ -166,6 +167,10 @@ async def test_bad_requests_are_answered_in_words_and_store_nothing(sender, slac
     assert "no channel and no member" in (await sender.command("signoff Checkout v2 request ghosts")).text
     assert "I don't know a team “lawyers”" in (await sender.command("signoff Checkout v2 request lawyers")).text
     assert "can't read the members" in (await sender.command("signoff Checkout v2 request <!subteam^S0NO|@x>")).text
+    slack.usergroups["S0SLOW"] = ["U0ANN"]
+    slack.rate_limit("usergroups.users.list", retry_after=30)  # the ack cannot wait that long
+    slow = await sender.command("signoff Checkout v2 request <!subteam^S0SLOW|@slow>")
+    assert "Slack is slow to tell me who is in @slow; nothing was asked" in slow.text
     assert "Nobody has been asked yet" in (await sender.command("signoff Checkout v2")).text
     with Session(engine) as session:
         assert not session.exec(select(SignoffRequest)).all()

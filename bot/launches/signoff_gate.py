@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from bot.core.errors import InvalidInput, NotAllowed
+from bot.launches.fields import one_line
 from bot.launches.models import Launch, LaunchChange, Stage
 from bot.launches.signoff_models import OVERRIDE_FIELD, Answer, SignoffRequest
 
@@ -104,8 +105,8 @@ def override_reason(words: list[str]) -> tuple[list[str], str | None]:
     if OVERRIDE_FLAG not in words:
         return words, None
     at = words.index(OVERRIDE_FLAG)
-    reason = " ".join(words[at + 1:]).strip()
-    if not reason:
+    reason = one_line(" ".join(words[at + 1:]), "An override's reason")
+    if not any(c.isalnum() for c in reason):  # "", or only a zero-width space, says nothing
         raise InvalidInput(f"Say why you override: `{OVERRIDE_FLAG} \"legal signed on paper\"`.")
     if len(reason) > MAX_REASON:
         raise InvalidInput(f"An override's reason can be at most {MAX_REASON} characters; yours has {len(reason)}.")

@@ -46,8 +46,8 @@ TEMPLATE = "signoffs/nudge.json.j2"
 
 
 class TimeZones(Protocol):
-    async def zones(self, user_ids: Iterable[str]) -> dict[str, ZoneInfo]:
-        """Each person's zone as Slack has it; one it cannot give is left out."""
+    async def zones(self, user_ids: Iterable[str]) -> dict[str, ZoneInfo | None]:
+        """Each person's zone as Slack has it (None: it has none); one Slack did not answer about is left out."""
 
 
 @dataclass(frozen=True)
@@ -164,7 +164,7 @@ class NudgeRunner:
                 session.execute(delete(SignoffNudge).where(col(SignoffNudge.id).in_([n.claim_id for n in given_back])))
 
 
-def due_nudges(waiting: list[Waiting], *, now: datetime, zones: dict[str, ZoneInfo], default: ZoneInfo,
+def due_nudges(waiting: list[Waiting], *, now: datetime, zones: dict[str, ZoneInfo | None], default: ZoneInfo,
                days: tuple[int, ...]) -> list[Nudge]:
     """The people whose nudge it is at `now` in their own zone, each with the sign-offs due that day."""
     by_person: dict[str, list[Waiting]] = defaultdict(list)
@@ -172,7 +172,9 @@ def due_nudges(waiting: list[Waiting], *, now: datetime, zones: dict[str, ZoneIn
         by_person[w.recipient].append(w)
     nudges = []
     for person, theirs in sorted(by_person.items()):
-        local = now.astimezone(zones.get(person, default))
+        if person not in zones:
+            continue  # Slack did not answer about them: their 10:00 is known next run
+        local = now.astimezone(zones[person] or default)
         if local.weekday() in WEEKEND or not SEND_FROM <= local.time() < SEND_UNTIL:
             continue
         covered = days_covered(local.date())

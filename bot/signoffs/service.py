@@ -16,6 +16,7 @@ from bot.core.errors import InvalidInput
 from bot.core.herald import Herald
 from bot.launches import read
 from bot.launches.changes import check_allowed
+from bot.launches.fields import one_line
 from bot.launches.models import Launch, LaunchChange, Stage
 from bot.launches.read import LaunchDetail
 from bot.launches.signoff_models import REASON_FIELD, SIGNOFF_FIELD, Answer, SignoffAsk, SignoffRequest
@@ -114,7 +115,10 @@ def may_answer(herald: Herald, request_id: int, *, user_id: str) -> tuple[Signof
 
 def answer(herald: Herald, *, request_id: int, user_id: str, answer: Answer, reason: str | None = None) -> Answered:
     """Approve, or ask for changes with a reason; an answer may change until the launch is launched."""
-    reason = " ".join((reason or "").split()) or None
+    try:  # Slack's forms let control characters through (a NUL would fail PostgreSQL)
+        reason = one_line(reason or "", "A reason") or None
+    except InvalidInput as error:
+        raise InvalidInput(str(error), field=REASON_FIELD) from None
     if answer == Answer.CHANGES and not reason:
         raise InvalidInput("Say what needs to change.", field=REASON_FIELD)
     if reason and len(reason) > MAX_REASON:

@@ -6,6 +6,7 @@ left the workspace does not keep a team from being asked.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from slack_sdk.errors import SlackApiError
@@ -20,11 +21,16 @@ from bot.signoffs.service import Answered, Requested
 
 log = logging.getLogger(__name__)
 
+GROUP_LOOKUP = 2.0  # seconds
+
 
 async def group_members(herald: Herald, group_id: str, label: str) -> tuple[str, ...]:
     """A user group's members now (usergroups.users.list): they are the ones asked."""
-    try:
-        response = await herald.slack.usergroups_users_list(usergroup=group_id)
+    try:  # asked before the ack: Slack's 3 seconds leave it this long, a rate limit's wait included
+        response = await asyncio.wait_for(herald.slack.usergroups_users_list(usergroup=group_id), GROUP_LOOKUP)
+    except TimeoutError:
+        raise InvalidInput(f"Slack is slow to tell me who is in {label}; nothing was asked. Try again in a "
+                           "minute.") from None
     except SlackApiError as error:
         log.warning("could not read the members of %s: %s", group_id, error)
         raise InvalidInput(f"I can't read the members of {label} (Slack says "

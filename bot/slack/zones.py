@@ -26,17 +26,19 @@ class SlackTimeZones:
         self.client = client
         self.keep = keep
         self.monotonic = monotonic
-        self._known: dict[str, tuple[ZoneInfo, float]] = {}
+        self._known: dict[str, tuple[ZoneInfo | None, float]] = {}
 
-    async def zones(self, user_ids: Iterable[str]) -> dict[str, ZoneInfo]:
-        """Each user's zone; one Slack cannot give (unknown user, no `tz`, Slack failing) is left out."""
+    async def zones(self, user_ids: Iterable[str]) -> dict[str, ZoneInfo | None]:
+        """Each user's zone; None where Slack has no usable one (Herald's own is used then); a user Slack did not
+        answer about now (rate limited, failing, silent) is left out, so nobody is nudged at a guessed hour."""
         now = self.monotonic()
-        found: dict[str, ZoneInfo] = {}
+        found: dict[str, ZoneInfo | None] = {}
         for user_id in sorted(set(user_ids)):
             known = self._known.get(user_id)
             if known is None or now - known[1] > self.keep:
-                zone = await self._ask(user_id)
-                if zone is None:
+                try:
+                    zone = await self._ask(user_id)
+                except Unanswered:
                     continue
                 known = self._known[user_id] = (zone, now)
             found[user_id] = known[0]
@@ -45,10 +47,26 @@ class SlackTimeZones:
     async def _ask(self, user_id: str) -> ZoneInfo | None:
         try:
             user = (await self.client.users_info(user=user_id))["user"]
-        except (SlackApiError, OSError, TimeoutError) as error:
-            log.warning("no time zone for %s from Slack (%s); using Herald's own", user_id, error)
-            return None
-        try:
-            return ZoneInfo(user.get("tz") or "")
-        except (ZoneInfoNotFoundError, ValueError):
-            return None
+        except SlackApiError as error:
+            if error.response.get("error") == "ratelimited" or error.response.status_code >= 500:
+                log.warning("Slack did not say %s's time zone (%s); asked again next run", user_id, error)
+                raise Unanswered from error
+            return None  # a definite answer: no such user, or none to tell
+        except (OSError, TimeoutError) as error:
+            log.warning("Slack did not say %s's time zone (%s); asked again next run", user_id, error)
+            raise Unanswered from error
+        return zone_named(user.get("tz"))
+
+
+class Unanswered(Exception):
+    """Slack gave no answer about a person this time."""
+
+
+def zone_named(name: object) -> ZoneInfo | None:
+    """The zone Slack names; None for anything that is none ("America", 300 characters, a number, empty)."""
+    if not isinstance(name, str) or not name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return None
