@@ -69,7 +69,9 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command")
     _leaf(commands, "migrate", store.migrate_command, "bring the database schema up to date")
     _leaf(commands, "serve", servers.serve, "serve Slack over HTTP on PORT (POST /slack/events, GET /healthz)")
-    _leaf(commands, "socket", servers.socket, "connect to Slack in Socket Mode (no public URL needed)")
+    socket_mode = _leaf(commands, "socket", servers.socket, "connect to Slack in Socket Mode (no public URL needed); "
+                        "GET /healthz and the release webhooks on PORT")
+    socket_mode.add_argument("--no-http", action="store_true", help="serve nothing on PORT: no health check, no webhooks")
     _leaf(commands, "console", _console, "a local REPL: type /launch commands, read the replies")
     seed = _leaf(commands, "seed", store.seed_command, "load the demo launches and directory into the store")
     seed.add_argument("--demo", action="store_true", help=argparse.SUPPRESS)  # what `seed` used to require

@@ -1,6 +1,9 @@
-"""HTTP mode: Slack's requests on `POST /slack/events`, a health check on `GET /healthz`."""
+"""Herald's HTTP app: Slack's requests on `POST /slack/events` (HTTP mode only), health on `GET /healthz`, webhooks."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
@@ -12,10 +15,31 @@ from bot.runtime.app import Herald
 from bot.runtime.workers import running
 
 SLACK_PATH = "/slack/events"
+DOWN_TOO_LONG = timedelta(seconds=5)  # a reconnect takes a second or two; down longer, healthz says 503
 
 
-def make_web_app(app: AsyncApp, herald: Herald, *, with_services: bool = False) -> web.Application:
-    """The HTTP app; with services, this process also sends the release outbox and posts digests."""
+class SocketState:
+    """Whether the Socket Mode connection is up, and since when: what `GET /healthz` reports in socket mode."""
+
+    def __init__(self, *, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self.clock = clock
+        self.connected = False  # connecting at start counts as down, with the same grace as a reconnect
+        self.since = clock()
+
+    def update(self, connected: bool) -> None:
+        if connected != self.connected:
+            self.connected, self.since = connected, self.clock()
+
+    def healthy(self) -> bool:
+        return self.connected or self.clock() - self.since <= DOWN_TOO_LONG
+
+
+def make_web_app(app: AsyncApp | None, herald: Herald, *, with_services: bool = False,
+                 socket: SocketState | None = None) -> web.Application:
+    """The HTTP app; with services, this process also sends the release outbox and posts digests.
+
+    With a `socket` state, Slack talks over Socket Mode: no `/slack/events`, and healthz reports the connection too.
+    """
     async def slack_events(request: web.Request) -> web.Response:
         if not request.headers.get("X-Slack-Request-Timestamp", "0").isdigit():
             return web.json_response({"ok": False, "error": "invalid request"}, status=401)  # Bolt would raise
@@ -23,15 +47,23 @@ def make_web_app(app: AsyncApp, herald: Herald, *, with_services: bool = False) 
         return await to_aiohttp_response(bolt_response)
 
     async def healthz(_request: web.Request) -> web.Response:
-        if is_reachable(herald.engine):
-            return web.json_response({"ok": True, "store": "reachable"})
-        return web.json_response({"ok": False, "store": "unreachable"}, status=503)
+        reachable = is_reachable(herald.engine)
+        health: dict[str, object] = {"store": "reachable" if reachable else "unreachable"}
+        healthy = reachable
+        if socket is not None:
+            health = {"socket": "connected" if socket.connected else "disconnected",
+                      "since": socket.since.isoformat(), **health}
+            healthy = healthy and socket.healthy()
+        return web.json_response({"ok": healthy, **health}, status=200 if healthy else 503)
 
     async def drain_background(_web_app: web.Application) -> None:
         await herald.background.drain()
 
     web_app = web.Application()
-    web_app.router.add_post(SLACK_PATH, slack_events)
+    if socket is None:
+        if app is None:
+            raise ValueError("HTTP mode needs the Slack app to answer POST /slack/events")
+        web_app.router.add_post(SLACK_PATH, slack_events)
     web_app.router.add_get("/healthz", healthz)
     webhooks.add_routes(web_app, herald)
     web_app.on_shutdown.append(drain_background)

@@ -15,10 +15,11 @@ from bot.core.db import shown_url
 from bot.core.settings import Settings
 from bot.runtime.app import create_app, make_herald
 from bot.runtime.commands.store import open_store
-from bot.runtime.server import make_web_app
+from bot.runtime.server import SocketState, make_web_app
 from bot.runtime.workers import running
 
 log = logging.getLogger("herald")
+SOCKET_POLL = 0.5  # seconds between looks at the Socket Mode connection, for healthz
 
 
 def serve(settings: Settings, _args: argparse.Namespace) -> int:
@@ -31,19 +32,39 @@ def serve(settings: Settings, _args: argparse.Namespace) -> int:
     return 0
 
 
-def socket(settings: Settings, _args: argparse.Namespace) -> int:
+def socket(settings: Settings, args: argparse.Namespace) -> int:
     settings.require_socket()
     herald = make_herald(settings, open_store(settings, name_it=False))
-    log.info("Herald is connecting to Slack in Socket Mode; store: %s", shown_url(settings.database_url))
+    with_http = not getattr(args, "no_http", False)  # `herald` alone picks socket mode with no flags parsed
+    log.info("Herald is connecting to Slack in Socket Mode%s; store: %s",
+             f", health and webhooks on port {settings.port}" if with_http else "", shown_url(settings.database_url))
 
     async def run() -> None:
         # SIGTERM ends the connection the way Ctrl-C does, so the workers hand back what they hold.
         main_task = asyncio.current_task()
         asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, main_task.cancel)
         handler = AsyncSocketModeHandler(create_app(herald), settings.app_token)
-        async with running(herald):
-            await handler.start_async()
+        state = SocketState()
+        watching = asyncio.create_task(_watch(handler, state))
+        runner = web.AppRunner(make_web_app(None, herald, socket=state)) if with_http else None
+        try:
+            if runner is not None:
+                await runner.setup()
+                await web.TCPSite(runner, port=settings.port).start()
+            async with running(herald):
+                await handler.start_async()
+        finally:
+            watching.cancel()
+            if runner is not None:
+                await runner.cleanup()
 
     with contextlib.suppress(asyncio.CancelledError, KeyboardInterrupt):
         asyncio.run(run())
     return 0
+
+
+async def _watch(handler: AsyncSocketModeHandler, state: SocketState) -> None:
+    """Polls the connection: the client has hooks for messages and closes, none for a reconnect."""
+    while True:
+        state.update(await handler.client.is_connected())
+        await asyncio.sleep(SOCKET_POLL)
