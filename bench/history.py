@@ -12,8 +12,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from bench.vocabulary import CHANGE_MIX, MONTHLY_CHANGES, RISK_REASONS, STAGE_ORDER, pick
-from bot.launches.models import Risk, Stage
 from bot.launches.changes import DEFAULT_CHECKLIST
+from bot.launches.models import Risk, Stage
 
 MONTH = timedelta(days=30)
 

@@ -63,11 +63,11 @@ from bench.owners_file import COMPONENTS, NOT_IN_SLACK, PEOPLE, TEAMS, Query, ge
 from bench.serving import ServingProcess, fake_slack, herald_settings, rss_mb, store_engine, timed_command
 from bench.world import analyze
 from bot.core.db import session_scope
+from bot.directory.entries import CONFIDENT
 from bot.directory.imports.formats import read_owner_files
 from bot.directory.imports.writer import cached_people, contact_refs, import_owners
 from bot.directory.index import DirectoryIndex
 from bot.directory.models import DirectoryVersion
-from bot.directory.entries import CONFIDENT
 from bot.slack.client import make_client
 from bot.slack.people import resolve_people
 from tests.support.harness import bench_store

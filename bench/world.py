@@ -32,17 +32,32 @@ import sqlalchemy
 from sqlmodel import Session, select
 
 from bench.history import MONTH, month_history, older_history
-from bench.vocabulary import (AREAS, AT, COMPONENT_PARTS, COMPONENT_VARIANTS, CRONS, DONE_BY_STAGE, FILTER_MIX,
-                              RISK_MIX, RISK_REASONS, SCHEDULES, STAGE_MIX, TAGS, TEAM_KINDS, THINGS, ZONES,
-                              pick)  # fmt: skip
+from bench.vocabulary import (
+    AREAS,
+    AT,
+    COMPONENT_PARTS,
+    COMPONENT_VARIANTS,
+    CRONS,
+    DONE_BY_STAGE,
+    FILTER_MIX,
+    RISK_MIX,
+    RISK_REASONS,
+    SCHEDULES,
+    STAGE_MIX,
+    TAGS,
+    TEAM_KINDS,
+    THINGS,
+    ZONES,
+    pick,  # fmt: skip
+)
 from bot.core.matching import slugify
 from bot.digests.content import DIGEST_FIELDS
 from bot.digests.models import Digest
 from bot.digests.schedules import parse_schedule
 from bot.digests.service import parse_options
 from bot.directory.models import Component, Contact, Team, TeamMember
-from bot.launches.models import ChecklistItem, Launch, LaunchChange, Risk, Stage
 from bot.launches.changes import DEFAULT_CHECKLIST
+from bot.launches.models import ChecklistItem, Launch, LaunchChange, Risk, Stage
 from bot.releases.models import Release
 
 TEAMS, OWNERS, OTHERS, NOT_IN_SLACK, DEACTIVATED, COMPONENTS = 60, 400, 150, 30, 20, 2_000

@@ -10,8 +10,8 @@ from sqlmodel import Session, select
 
 from bot.core.db import session_scope
 from bot.core.herald import Herald
-from bot.digests.models import Digest, DigestRun
 from bot.core.messaging import SETTLE
+from bot.digests.models import Digest, DigestRun
 from bot.digests.runner import LEASE, DigestRunner
 from bot.digests.schedules import Schedule
 from bot.digests.service import set_digest

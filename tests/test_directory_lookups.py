@@ -118,7 +118,7 @@ async def test_an_unknown_team_is_refused_with_close_names_and_nothing_is_stored
     with Session(engine) as session:
         add_team(session, "Platform")
     for typed, answer_says in (("paymnts", "I don't know a team “paymnts”. Did you mean Payments?"),
-                               ("nosuchteam", "I don't know a team “nosuchteam”. Teams: Payments, Platform.")):
+                               ("nosuchteam", "I don't know a team “nosuchteam”. Known teams: Payments, Platform.")):
         answer = await sender.command(f"set billing api team {typed}", command="/whoowns")
         assert answer_says in answer.text
     with Session(engine) as session:

@@ -28,8 +28,6 @@ from tests.support.harness import BOT_TOKEN
 from tests.test_release_delivery import FAST, announcements, drain, release, subscribe_channels
 
 
-
-
 def worker_for(herald: Herald, slack: FakeSlack, *, timeout: float = 5.0, **options) -> DeliveryWorker:
     """The outbox worker with a client that gives up after `timeout` seconds and never retries, as in production."""
     client = AsyncWebClient(token=BOT_TOKEN, base_url=slack.base_url, timeout=timeout, retry_handlers=[])

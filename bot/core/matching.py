@@ -10,6 +10,8 @@ from typing import TypeVar
 
 from rapidfuzz import fuzz, process, utils
 
+from bot.core.errors import InvalidInput
+
 Id = TypeVar("Id", bound=Hashable)
 
 # How alike a typed name and a known one must be for Herald to ask "did you mean …" rather than take the
@@ -81,3 +83,39 @@ def find_name(typed: str, known: Iterable[Named], *, limit: int = 5) -> Found:
 
 def _plain(text: str) -> str:
     return " ".join(utils.default_process(text).split())
+
+
+LISTED = 10  # known names a refusal lists when none is close
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """A typed name resolved: the key to store, how to show it, whether Herald knew it, and what was typed."""
+
+    key: str
+    name: str
+    known: bool
+    typed: str
+
+    @property
+    def spelling(self) -> str:
+        """A spelling that records under its key: as typed when it is one (an alias is not), else the known one."""
+        return self.typed if slugify(self.typed) == self.key else Named(self.key, self.name).spelling
+
+
+def must_exist(kind: str, typed: str, known: list[Named]) -> Resolution:
+    """The known thing `typed` names; else refused, saying which ones it looks like (or which there are)."""
+    found = find_name(typed, known)
+    if found.exact is not None:
+        return Resolution(found.exact.key, found.exact.name, known=True, typed=typed)
+    if found.close:
+        raise InvalidInput(f"I don't know a {kind} “{typed}”. Did you mean {either(c.name for c in found.close)}?")
+    listed = sorted(thing.name for thing in known)
+    others = f" Known {kind}s: {', '.join(listed[:LISTED])}{', …' if len(listed) > LISTED else ''}." if listed else ""
+    raise InvalidInput(f"I don't know a {kind} “{typed}”.{others}")
+
+
+def either(names: Iterable[str]) -> str:
+    """“a”, “a or b”, “a, b or c”."""
+    names = list(names)
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"

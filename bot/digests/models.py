@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-
 from enum import StrEnum
 
 from sqlalchemy import JSON, String, UniqueConstraint

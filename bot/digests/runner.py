@@ -19,8 +19,8 @@ from sqlmodel import Session, select
 from bot.core.db import session_scope
 from bot.core.herald import Herald
 from bot.core.messaging import SETTLE, Messenger, SlackRefused, SlackUncertain
-from bot.core.slack_ids import is_user_id
 from bot.core.render import Message
+from bot.core.slack_ids import is_user_id
 from bot.digests.claims import abandoned_runs, claim_period, claimed_periods, move, release_claim, take_over
 from bot.digests.content import content, shipping
 from bot.digests.models import Digest, RunState

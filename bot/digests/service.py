@@ -7,15 +7,16 @@ from sqlmodel import Session, delete, select
 from bot.core.db import session_scope
 from bot.core.errors import InvalidInput
 from bot.core.herald import Herald
-from bot.core.matching import closest, slugify
+from bot.core.matching import closest, either, slugify
 from bot.core.render import Message
 from bot.core.roles import Roles
 from bot.digests.models import Digest, DigestRun
 from bot.digests.runner import render
 from bot.digests.scheduler import digests_changed
 from bot.digests.schedules import Schedule, parse_schedule
+from bot.directory.names import TEAM, resolve_team
 from bot.launches.models import Stage
-from bot.releases.names import COMPONENT, TAG, TEAM, either, resolve_component, resolve_tag, resolve_team
+from bot.releases.names import COMPONENT, TAG, resolve_component, resolve_tag
 
 FILTERS = ("team", "component", "tag", "stage")
 ALWAYS = "always"

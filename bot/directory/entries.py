@@ -14,6 +14,7 @@ from bot.core.models import utcnow
 from bot.core.slack_ids import is_channel_id, is_user_id
 from bot.directory.index import Match, index_for, touch
 from bot.directory.models import Component, Contact, OwnershipChange, Team, TeamMember
+from bot.directory.names import resolve_team
 from bot.directory.people import Person
 
 RECHECK_AFTER = timedelta(days=1)
@@ -291,16 +292,7 @@ def _apply(session: Session, component: Component, field_name: str, value: str) 
 
 
 def _team_named(session: Session, name: str) -> Team:
-    """A team the directory knows, by key, name or display name; a typo is answered, never made a new team."""
-    name = name.removeprefix("@")
-    if not slugify(name):
-        raise InvalidInput("Name the team: `/whoowns set <thing> team <team name>`.")
-    teams = {team.key: team for team in session.exec(select(Team)).all()}
-    found = find_name(name, [Named(team.key, team.name, tuple(filter(None, [team.display_name])))
-                             for team in teams.values()], limit=3)
-    if found.exact is not None:
-        return teams[found.exact.key]
-    if found.close:
-        raise InvalidInput(f"I don't know a team “{name}”. Did you mean {' or '.join(t.name for t in found.close)}?")
-    known = ", ".join(sorted(team.name for team in teams.values())[:10]) or "none yet (`herald import owners` adds them)"
-    raise InvalidInput(f"I don't know a team “{name}”. Teams: {known}.")
+    """A team the directory knows (the one team resolver); a typo is answered, never made a new team."""
+    key = resolve_team(session, name.removeprefix("@")).key
+    return session.exec(select(Team).where(Team.key == key)).one()
+

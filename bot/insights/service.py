@@ -13,9 +13,9 @@ from bot.core.db import session_scope
 from bot.core.errors import InvalidInput
 from bot.core.herald import Herald
 from bot.core.processes import engine_for, worker_process
+from bot.directory.names import resolve_team
 from bot.insights.figures import Insights, MonthFigures, insights, monthly
 from bot.insights.scope import Period, Scope
-from bot.releases.names import resolve_team
 
 DEFAULT_DAYS = 90
 CHART_MONTHS = 6

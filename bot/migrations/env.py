@@ -8,9 +8,9 @@ from sqlmodel import SQLModel, create_engine
 import bot.digests.models  # noqa: F401
 import bot.directory.models  # noqa: F401
 import bot.launches.models  # noqa: F401
+import bot.launches.signoff_models  # noqa: F401
 import bot.releases.models  # noqa: F401
 import bot.runtime.handled_events  # noqa: F401
-import bot.launches.signoff_models  # noqa: F401
 from bot.core.settings import load_settings
 
 config = context.config

@@ -11,8 +11,9 @@ from sqlmodel import Session, col, select
 from bot.core.db import session_scope
 from bot.core.errors import InvalidInput
 from bot.core.herald import Herald
+from bot.core.matching import either
 from bot.releases.models import Delivery, DeliveryState, Release
-from bot.releases.names import UnclearName, either, resolve_component
+from bot.releases.names import UnclearName, resolve_component
 
 RECENT = 10
 # The order a release's channels are listed in: what needs someone's attention first, delivered last.

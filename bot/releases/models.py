@@ -11,7 +11,6 @@ from sqlmodel import Field, SQLModel
 
 from bot.core.models import utcnow
 
-
 LAUNCH_SOURCE = "launch"  # the source of the release a launch becomes when it goes live
 
 

@@ -9,23 +9,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from sqlalchemy import String, cast
 from sqlmodel import Session, col, select
 
 from bot.core.errors import HeraldError, InvalidInput
-from bot.core.matching import Named, find_name, slugify
-from bot.directory.models import Component, Team
+from bot.core.matching import Named, Resolution, either, find_name, must_exist, slugify
+from bot.directory.models import Component
 from bot.launches.models import Launch
 from bot.releases.models import Release, Subscription
 
 COMPONENT = "component"
-TEAM = "team"
 TAG = "tag"
 TAG_PREFIX = "tag:"
 LONGEST = 100  # characters of a stored component or tag key
-LISTED = 10  # known names a refusal lists when none is close
 
 
 class UnclearName(HeraldError):
@@ -34,21 +31,6 @@ class UnclearName(HeraldError):
     def __init__(self, kind: str, typed: str, candidates: list[Named]) -> None:
         self.kind, self.typed, self.candidates = kind, typed, candidates
         super().__init__(f"I don't know a {kind} “{typed}”. Did you mean {either(c.name for c in candidates)}?")
-
-
-@dataclass(frozen=True)
-class Resolution:
-    """A typed name resolved: the key to store, how to show it, whether Herald knew it, and what was typed."""
-
-    key: str
-    name: str
-    known: bool
-    typed: str
-
-    @property
-    def spelling(self) -> str:
-        """A spelling that records under its key: as typed when it is one (an alias is not), else the known one."""
-        return self.typed if slugify(self.typed) == self.key else Named(self.key, self.name).spelling
 
 
 def resolve_component(session: Session, typed: str, *, as_typed: bool = False) -> Resolution:
@@ -65,22 +47,6 @@ def known_component(session: Session, typed: str) -> Resolution:
 
 def resolve_tag(session: Session, typed: str, *, as_typed: bool = False) -> Resolution:
     return _may_be_new(TAG, typed, tags(session), as_typed=as_typed)
-
-
-def resolve_team(session: Session, typed: str) -> Resolution:
-    return must_exist(TEAM, typed, teams(session))
-
-
-def must_exist(kind: str, typed: str, known: list[Named]) -> Resolution:
-    """The known thing `typed` names; else refused, saying which ones it looks like (or which there are)."""
-    found = find_name(typed, known)
-    if found.exact is not None:
-        return Resolution(found.exact.key, found.exact.name, known=True, typed=typed)
-    if found.close:
-        raise InvalidInput(f"I don't know a {kind} “{typed}”. Did you mean {either(c.name for c in found.close)}?")
-    listed = sorted(thing.name for thing in known)
-    others = f" Known {kind}s: {', '.join(listed[:LISTED])}{', …' if len(listed) > LISTED else ''}." if listed else ""
-    raise InvalidInput(f"I don't know a {kind} “{typed}”.{others}")
 
 
 def _may_be_new(kind: str, typed: str, known: list[Named], *, as_typed: bool) -> Resolution:
@@ -108,11 +74,6 @@ def components(session: Session) -> list[Named]:
     return _first_of_each_key([*directory, *launches, *released])
 
 
-def teams(session: Session) -> list[Named]:
-    return [Named(key, name, tuple(filter(None, [display]))) for key, name, display in
-            session.exec(select(Team.key, Team.name, Team.display_name)).all()]
-
-
 def tags(session: Session) -> list[Named]:
     """Tags of releases and directory components, and those channels subscribed to."""
     found: set[str] = set()
@@ -129,9 +90,3 @@ def _first_of_each_key(things: Iterable[Named]) -> list[Named]:
     for thing in things:
         unique.setdefault(thing.key, thing)
     return list(unique.values())
-
-
-def either(names: Iterable[str]) -> str:
-    """“a”, “a or b”, “a, b or c”."""
-    names = list(names)
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"

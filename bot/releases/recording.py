@@ -15,14 +15,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from bot.core.errors import InvalidInput
-from bot.core.matching import Named, find_name, slugify
+from bot.core.matching import Named, either, find_name, slugify
 from bot.core.models import utcnow
 from bot.core.roles import Roles
 from bot.directory.models import Component
 from bot.launches.models import Launch
 from bot.releases.history import record_change
 from bot.releases.models import LAUNCH_SOURCE, Delivery, DeliveryState, Release, Subscription
-from bot.releases.names import TAG_PREFIX, either, resolve_component, resolve_tag
+from bot.releases.names import TAG_PREFIX, resolve_component, resolve_tag
 
 ALL = "all"
 SUBSCRIBE_USAGE = ("Say which releases: `/launch subscribe releases <component|tag:…|all> [--prereleases]` "

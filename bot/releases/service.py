@@ -11,14 +11,14 @@ from sqlmodel import Session, col, select
 from bot.core.db import session_scope
 from bot.core.errors import InvalidInput
 from bot.core.herald import Herald
-from bot.core.matching import Named, find_name, slugify
+from bot.core.matching import Named, Resolution, find_name, slugify
 from bot.core.render import Message
 from bot.core.roles import Roles
 from bot.releases import permissions, recording
 from bot.releases.announcement import announcement
 from bot.releases.history import changes_of
 from bot.releases.models import Release, ReleaseChange
-from bot.releases.names import COMPONENT, TAG_PREFIX, Resolution, UnclearName, known_component, resolve_component
+from bot.releases.names import COMPONENT, TAG_PREFIX, UnclearName, known_component, resolve_component
 from bot.releases.recording import ReleaseInput, Target
 
 

@@ -16,8 +16,8 @@ from sqlmodel import Session, col, select
 from bot.core.errors import InvalidInput, NotAllowed
 from bot.core.slack_ids import is_channel_id
 from bot.directory.models import Contact, Team, TeamMember
+from bot.directory.names import resolve_team
 from bot.launches.signoff_models import SignoffAsk, SignoffRequest
-from bot.releases.names import resolve_team
 
 TEAM_PREFIX = "team:"
 

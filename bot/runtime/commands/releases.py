@@ -12,12 +12,13 @@ from sqlmodel import Session, col, select
 
 from bot.core.db import session_scope
 from bot.core.herald import Herald
+from bot.core.matching import Resolution
 from bot.core.messaging import CLIENT_TIMEOUT, SETTLE
 from bot.core.models import utcnow
 from bot.core.render import plural
 from bot.core.settings import Settings
 from bot.releases.models import Delivery, DeliveryState
-from bot.releases.names import Resolution, UnclearName, resolve_component
+from bot.releases.names import UnclearName, resolve_component
 from bot.releases.recording import ReleaseInput, delivery_counts, record_release
 from bot.runtime.app import make_herald
 from bot.runtime.commands.store import open_store
