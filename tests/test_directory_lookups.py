@@ -285,6 +285,7 @@ async def test_set_by_alias_or_key_any_case_is_exact(sender, directory):
     ("backup none", "Backup: <@U0BOB> → nobody"),
     ("primary -", "Primary: <@U0ANN> → nobody"),
     ("escalation none", "Escalation: page → none"),
+    ("escalation tbd", "Escalation: page → none"),  # the words that clear a launch's fields clear these too
 ])
 async def test_none_clears_every_field(sender, directory, engine, typed, says):
     await sender.command("set billing api escalation page", command="/whoowns")

@@ -85,6 +85,8 @@ def _plain(text: str) -> str:
     return " ".join(utils.default_process(text).split())
 
 
+# Words that empty a field when typed as its value, for launches and directory entries alike.
+CLEAR_WORDS = frozenset({"none", "-", "tbd", "clear"})
 LISTED = 10  # known names a refusal lists when none is close
 
 

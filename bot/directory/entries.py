@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, col, or_, select
 
 from bot.core.errors import InvalidInput, NotAllowed
-from bot.core.matching import Named, find_name, slugify
+from bot.core.matching import CLEAR_WORDS, Named, find_name, slugify
 from bot.core.models import utcnow
 from bot.core.slack_ids import is_channel_id, is_user_id
 from bot.directory.index import Match, index_for, touch
@@ -20,8 +20,6 @@ from bot.directory.people import Person
 RECHECK_AFTER = timedelta(days=1)
 CONFIDENT = 85  # a best match scoring this much is the answer; below, the user picks
 SETTABLE = ("team", "primary", "backup", "channel", "escalation")
-# What clears a field, as for a launch's (bot/launches/fields.py, which the directory sits below, so not shared).
-CLEAR = ("none", "-")
 
 
 class UnknownEntry(InvalidInput):
@@ -265,8 +263,8 @@ def component_owners(session: Session, component: Component) -> set[str]:
 
 
 def _apply(session: Session, component: Component, field_name: str, value: str) -> tuple[str | None, str | None]:
-    """Set one field; a clearing word (CLEAR) empties any of them."""
-    clear = value.lower() in CLEAR
+    """Set one field; a clearing word (CLEAR_WORDS) empties any of them."""
+    clear = value.lower() in CLEAR_WORDS
     if field_name == "team":
         team = None if clear else _team_named(session, value)
         old = session.get(Team, component.team_id).name if component.team_id else None

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import date
 
 from bot.core.errors import InvalidInput
+from bot.core.matching import CLEAR_WORDS
 from bot.core.slack_ids import is_channel_id, is_user_id
 from bot.launches.models import Risk, Stage
 
@@ -49,7 +50,6 @@ def unknown_channel(typed: str) -> InvalidInput:
                         "so it becomes a link; for a private channel, `/invite @Herald` there first.")
 
 
-_CLEAR = {"none", "-", "tbd", "clear"}
 Update = list[tuple[str, str, object]]  # (history field, Launch attribute, new value)
 
 
@@ -64,7 +64,7 @@ def _set_target(value: str, today: date) -> Update:
     words = value.split()
     past = PAST_FLAG in words
     value = " ".join(word for word in words if word != PAST_FLAG)
-    return [("target", "target_date", None if value.lower() in _CLEAR else parse_target(value, today=today, past=past))]
+    return [("target", "target_date", None if value.lower() in CLEAR_WORDS else parse_target(value, today=today, past=past))]
 
 
 def _set_owner(value: str, _today: date) -> Update:
@@ -95,7 +95,7 @@ def _set_channel(value: str, _today: date) -> Update:
 
 def _slack_id_or_none(value: str, valid: Callable[[str], bool], refusal: str) -> str | None:
     """`none` (or `-`, `tbd`, `clear`) clears the field; anything else must be a Slack ID of the right kind."""
-    if value.lower() in _CLEAR:
+    if value.lower() in CLEAR_WORDS:
         return None
     if not valid(value):
         raise InvalidInput(refusal)
