@@ -14,10 +14,9 @@ from sqlmodel import SQLModel
 from bot.core.db import make_engine, migrate
 from bot.core.herald import Herald
 from bot.core.settings import load_settings
-from bot.runtime.app import create_app, make_herald
-from bot.runtime.server import make_web_app
+from bot.runtime.app import make_herald
 from tests.support.fake_slack import FakeSlack
-from tests.support.harness import BOT_TOKEN, herald_environment, scratch_postgres_database, served
+from tests.support.harness import BOT_TOKEN, TRANSPORTS, herald_environment, herald_over, scratch_postgres_database
 from tests.support.slack_requests import SlackSender
 
 POSTGRES_URL = os.environ.get("HERALD_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -99,11 +98,15 @@ def herald(settings_env: dict[str, str], engine: sqlalchemy.Engine, clock: Clock
     return herald
 
 
+@pytest.fixture(params=TRANSPORTS)
+async def sender(request, herald: Herald, slack: FakeSlack) -> AsyncIterator[SlackSender]:
+    """Herald answering Slack over each transport (signed HTTP, Socket Mode), and a way to send it what Slack sends."""
+    async with herald_over(request.param, herald, slack) as sending:
+        yield sending
+
+
 @pytest.fixture
-async def sender(herald: Herald, slack: FakeSlack) -> AsyncIterator[SlackSender]:
-    """Herald's real HTTP app on an ephemeral port, and a way to send it signed Slack requests."""
-    async with (
-        served(make_web_app(create_app(herald), herald)) as base_url,
-        SlackSender(base_url, slack=slack, herald=herald) as sending,
-    ):
+async def http_sender(herald: Herald, slack: FakeSlack) -> AsyncIterator[SlackSender]:
+    """For what only HTTP has: signatures, timestamps, URL verification, raw bodies on /slack/events."""
+    async with herald_over("http", herald, slack) as sending:
         yield sending

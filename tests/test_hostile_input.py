@@ -89,9 +89,9 @@ async def test_a_signed_github_body_of_the_wrong_shape_is_a_400_or_ignored(sende
     assert releases_in(engine) == []
 
 
-async def test_a_non_numeric_slack_timestamp_is_refused_not_a_5xx(sender):
-    body = slash_command_body("status", response_url=sender.slack.response_url("t"))
-    status, _ = await raw_post(sender, "/slack/events", body.encode(), {
+async def test_a_non_numeric_slack_timestamp_is_refused_not_a_5xx(http_sender):
+    body = slash_command_body("status", response_url=http_sender.slack.response_url("t"))
+    status, _ = await raw_post(http_sender, "/slack/events", body.encode(), {
         "Content-Type": "application/x-www-form-urlencoded", "X-Slack-Request-Timestamp": "soon",
         "X-Slack-Signature": "v0=" + "0" * 64})
     assert status == 401

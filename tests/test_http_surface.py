@@ -13,31 +13,31 @@ from bot.launches.models import Launch
 from tests.support.slack_requests import fixture_json
 
 
-async def test_wrong_signature_is_refused_and_stores_nothing(sender, engine):
+async def test_wrong_signature_is_refused_and_stores_nothing(http_sender, engine):
     body = urlencode(fixture_json("slack/slash_command.json") | {"command": "/launch", "text": "new Sneaky"})
-    answer = await sender.post(body, "application/x-www-form-urlencoded", signature="v0=" + "0" * 64)
+    answer = await http_sender.post(body, "application/x-www-form-urlencoded", signature="v0=" + "0" * 64)
     assert answer.status == 401
     with Session(engine) as session:
         assert session.exec(select(Launch)).all() == []
 
 
-async def test_request_older_than_five_minutes_is_refused(sender, engine):
+async def test_request_older_than_five_minutes_is_refused(http_sender, engine):
     body = urlencode(fixture_json("slack/slash_command.json") | {"command": "/launch", "text": "new Replayed"})
-    answer = await sender.post(body, "application/x-www-form-urlencoded", timestamp=int(time.time()) - 6 * 60)
+    answer = await http_sender.post(body, "application/x-www-form-urlencoded", timestamp=int(time.time()) - 6 * 60)
     assert answer.status == 401
     with Session(engine) as session:
         assert session.exec(select(Launch)).all() == []
 
 
-async def test_url_verification_echoes_the_challenge(sender):
+async def test_url_verification_echoes_the_challenge(http_sender):
     payload = fixture_json("slack/url_verification.json")
-    answer = await sender.post(json.dumps(payload), "application/json")
+    answer = await http_sender.post(json.dumps(payload), "application/json")
     assert answer.status == 200
     assert answer.json == {"challenge": payload["challenge"]}
 
 
-async def test_health_check_reports_the_store(sender):
-    async with sender.session.get(sender.base_url + "/healthz") as response:
+async def test_health_check_reports_the_store(http_sender):
+    async with http_sender.session.get(http_sender.base_url + "/healthz") as response:
         assert response.status == 200
         assert await response.json() == {"ok": True, "store": "reachable"}
 

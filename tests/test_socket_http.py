@@ -15,7 +15,8 @@ from sqlmodel import Session, select
 from bot.core.settings import load_settings
 from bot.releases.models import Release
 from bot.runtime.app import make_herald
-from bot.runtime.server import SocketState, make_web_app
+from bot.runtime.server import make_web_app
+from bot.runtime.socket_mode import SocketState
 from tests.support.harness import served
 
 CI_TOKEN = "ci-token"

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
-
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
@@ -12,26 +9,10 @@ from slack_bolt.async_app import AsyncApp
 from bot.core.db import is_reachable
 from bot.runtime import webhooks
 from bot.runtime.app import Herald
+from bot.runtime.socket_mode import SocketState
 from bot.runtime.workers import running
 
 SLACK_PATH = "/slack/events"
-DOWN_TOO_LONG = timedelta(seconds=5)  # a reconnect takes a second or two; down longer, healthz says 503
-
-
-class SocketState:
-    """Whether the Socket Mode connection is up, and since when: what `GET /healthz` reports in socket mode."""
-
-    def __init__(self, *, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
-        self.clock = clock
-        self.connected = False  # connecting at start counts as down, with the same grace as a reconnect
-        self.since = clock()
-
-    def update(self, connected: bool) -> None:
-        if connected != self.connected:
-            self.connected, self.since = connected, self.clock()
-
-    def healthy(self) -> bool:
-        return self.connected or self.clock() - self.since <= DOWN_TOO_LONG
 
 
 def make_web_app(app: AsyncApp | None, herald: Herald, *, with_services: bool = False,

@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
+from tests.support.fake_socket_mode import SocketModePeer
+
 # Fields Slack accepts as JSON-encoded strings in form bodies; decoded so tests can assert on structures.
 _JSON_FIELDS = ("blocks", "attachments", "metadata", "view", "user_auth_blocks", "files")
 _BOT_ID = "BHERALD"
@@ -47,9 +49,11 @@ class FakeSlack:
     """In-memory Slack workspace served over HTTP on 127.0.0.1 with an ephemeral port."""
 
     def __init__(
-        self, *, bot_token: str = "xoxb-test-token", team_id: str = "T0HERALD", bot_user_id: str = "UHERALDBOT"
+        self, *, bot_token: str = "xoxb-test-token", app_token: str = "xapp-test-token", team_id: str = "T0HERALD",
+        bot_user_id: str = "UHERALDBOT",
     ) -> None:
-        self.bot_token, self.team_id, self.bot_user_id = bot_token, team_id, bot_user_id
+        self.bot_token, self.app_token, self.team_id, self.bot_user_id = bot_token, app_token, team_id, bot_user_id
+        self.socket_mode = SocketModePeer()
         self.calls: list[SlackCall] = []
         # The chat:write.public scope: post in public channels without being a member.
         self.chat_write_public = True
@@ -81,12 +85,15 @@ class FakeSlack:
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{name:.*}", self._response_url)
         app.router.add_post("/upload/{file_id}", self._upload)
+        self.socket_mode.add_routes(app)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", 0).start()
         self._port = self._runner.addresses[0][1]
+        self.socket_mode.serve_at(self.base_url.removesuffix("api/"))
 
     async def stop(self) -> None:
+        await self.socket_mode.close_all()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -216,8 +223,11 @@ class FakeSlack:
         try:
             if not token:
                 raise SlackError("not_authed")
-            if token != self.bot_token:
-                raise SlackError("invalid_auth")
+            # apps.connections.open takes the app-level token, and only it; every other method the bot token.
+            expected, other = (self.app_token, self.bot_token) if method == "apps.connections.open" else (
+                self.bot_token, self.app_token)
+            if token != expected:
+                raise SlackError("not_allowed_token_type" if token == other else "invalid_auth")
             if queue := self._failures.get(method):
                 raise SlackError(queue.popleft())
             handler = getattr(self, "_m_" + method.replace(".", "_"), None)  # e.g. _m_chat_postMessage
@@ -293,6 +303,9 @@ class FakeSlack:
     def _m_auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
         return {"url": "https://herald-test.slack.com/", "team": "Herald Test", "user": "herald",
                 "team_id": self.team_id, "user_id": self.bot_user_id, "bot_id": _BOT_ID}  # fmt: skip
+
+    def _m_apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        return self.socket_mode.open_url()
 
     def _m_chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = self._writable(args)

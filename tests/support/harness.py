@@ -6,6 +6,7 @@ way as the one the tests check.
 
 from __future__ import annotations
 
+import asyncio
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -16,8 +17,13 @@ import sqlalchemy
 from aiohttp import web
 
 from bot.core.db import migrate
+from bot.core.herald import Herald
 from bot.core.settings import load_settings
-from tests.support.slack_requests import SIGNING_SECRET
+from bot.runtime.app import create_app
+from bot.runtime.server import make_web_app
+from bot.runtime.socket_mode import ConnectionKeeper, SocketState, socket_handler
+from tests.support.fake_slack import FakeSlack
+from tests.support.slack_requests import SIGNING_SECRET, SlackSender
 
 BOT_TOKEN = "xoxb-test-token"
 
@@ -93,3 +99,34 @@ async def served(web_app: web.Application) -> AsyncIterator[str]:
         yield f"http://127.0.0.1:{runner.addresses[0][1]}"
     finally:
         await runner.cleanup()
+
+
+TRANSPORTS = ("http", "socket")
+
+
+@asynccontextmanager
+async def herald_over(transport: str, herald: Herald, slack: FakeSlack) -> AsyncIterator[SlackSender]:
+    """Herald answering the fake Slack over `transport`, as `herald serve` or `herald socket` runs it.
+
+    "http": its web app with POST /slack/events. "socket": the same Bolt app on a Socket Mode connection to
+    the fake Slack, kept by the ConnectionKeeper `herald socket` uses, beside the web app's socket form
+    (health, webhooks). Either way the sender's base_url is that web app.
+    """
+    app = create_app(herald)
+    if transport == "http":
+        async with served(make_web_app(app, herald)) as base_url, SlackSender(base_url, slack=slack,
+                                                                               herald=herald) as sending:
+            yield sending
+        return
+    handler = socket_handler(app, slack.app_token)
+    state = SocketState()
+    keeping = asyncio.create_task(ConnectionKeeper(handler.client, state).run())
+    try:
+        await handler.connect_async()
+        await slack.socket_mode.wait_for(1)
+        async with served(make_web_app(None, herald, socket=state)) as base_url, SlackSender(
+                base_url, slack=slack, herald=herald, transport="socket") as sending:
+            yield sending
+    finally:
+        keeping.cancel()
+        await handler.close_async()

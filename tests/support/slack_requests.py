@@ -1,4 +1,8 @@
-"""Signed requests as Slack sends them, built from the real payloads in tests/fixtures."""
+"""What Slack sends Herald, built from the real payloads in tests/fixtures, over either transport.
+
+Over HTTP, signed POSTs to /slack/events; over Socket Mode, envelopes the fake Slack sends on Herald's
+connection. A test written against SlackSender runs on both unchanged (conftest's `sender` fixture).
+"""
 
 from __future__ import annotations
 
@@ -22,11 +26,11 @@ def fixture_json(name: str) -> dict[str, Any]:
     return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
 
 
-def slash_command_body(
+def slash_command_form(
     text: str, *, response_url: str, user: str = "U0ANN", channel: str = "C0GENERAL", command: str = "/launch"
-) -> str:
-    """A slash command's form body: Slack's real payload, with the fields Herald reads set."""
-    form = fixture_json("slack/slash_command.json") | {
+) -> dict[str, str]:
+    """A slash command's fields: Slack's real payload, with the fields Herald reads set."""
+    return fixture_json("slack/slash_command.json") | {
         "command": command,
         "text": text,
         "user_id": user,
@@ -34,7 +38,13 @@ def slash_command_body(
         "team_id": "T0HERALD",
         "response_url": response_url,
     }
-    return urlencode(form)
+
+
+def slash_command_body(
+    text: str, *, response_url: str, user: str = "U0ANN", channel: str = "C0GENERAL", command: str = "/launch"
+) -> str:
+    """A slash command's form body, as Slack POSTs it over HTTP."""
+    return urlencode(slash_command_form(text, response_url=response_url, user=user, channel=channel, command=command))
 
 
 def signed_headers(body: str, content_type: str, *, timestamp: int | None = None) -> dict[str, str]:
@@ -64,11 +74,14 @@ class Answer:
 
 
 class SlackSender:
-    def __init__(self, base_url: str, *, slack: FakeSlack, herald) -> None:
+    """Slack's side of Herald's conversation; `base_url` is Herald's web app (webhooks, health) in either mode."""
+
+    def __init__(self, base_url: str, *, slack: FakeSlack, herald, transport: str = "http") -> None:
         self.url = base_url + "/slack/events"
         self.base_url = base_url
         self.slack = slack
         self.herald = herald
+        self.transport = transport
 
     async def __aenter__(self) -> SlackSender:
         self.session = aiohttp.ClientSession()
@@ -81,10 +94,10 @@ class SlackSender:
     async def command(
         self, text: str, *, user: str = "U0ANN", channel: str = "C0GENERAL", command: str = "/launch"
     ) -> Answer:
-        body = slash_command_body(
+        form = slash_command_form(
             text, response_url=self.slack.response_url("command"), user=user, channel=channel, command=command
         )
-        return await self.post(body, "application/x-www-form-urlencoded")
+        return await self.deliver("slash_commands", form)
 
     async def action(self, action: dict[str, Any], *, user: str = "U0ANN", view: dict | None = None) -> Answer:
         payload = fixture_json("slack/block_actions.json")
@@ -95,24 +108,40 @@ class SlackSender:
         payload["team"]["id"] = "T0HERALD"
         payload["actions"] = [action | {"block_id": "b1", "action_ts": "1700000000.000001"}]
         payload["response_url"] = self.slack.response_url("action")
-        return await self.post(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")
+        return await self.deliver("interactive", payload)
 
     async def view_submission(self, view: dict[str, Any], *, user: str = "U0ANN") -> Answer:
         payload = fixture_json("slack/view_submission.json")
         payload["user"]["id"] = user
         payload["team"]["id"] = "T0HERALD"
         payload["view"] = payload["view"] | view
-        return await self.post(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")
+        return await self.deliver("interactive", payload)
 
     async def event(self, fixture: str, event: dict[str, Any], *, event_id: str, retry_num: int | None = None) -> Answer:
         """An Events API delivery built on a real payload, as Slack sends it (and re-sends it)."""
         payload = fixture_json(fixture)
         payload["event"] |= event
         payload["event_id"] = event_id
-        headers = {} if retry_num is None else {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "http_timeout"}
-        return await self.post(json.dumps(payload), "application/json", extra_headers=headers)
+        return await self.deliver("events_api", payload, retry_num=retry_num)
 
-    async def post(
+    async def deliver(self, kind: str, payload: dict[str, Any], *, retry_num: int | None = None) -> Answer:
+        """One delivery of `kind` (Socket Mode's envelope types) over this sender's transport.
+
+        Over Socket Mode the answer is the ack's payload; an envelope not acked within 3 s fails the test
+        (fake_socket_mode.NotAcked), as Slack would show the person a timeout.
+        """
+        if self.transport == "socket":
+            ack = await self.slack.socket_mode.send(kind, payload, retry_attempt=retry_num or 0,
+                                                    retry_reason="timeout" if retry_num else "")
+            return Answer(200, ack)
+        if kind == "events_api":
+            headers = {} if retry_num is None else {"X-Slack-Retry-Num": str(retry_num),
+                                                    "X-Slack-Retry-Reason": "http_timeout"}
+            return await self.post(json.dumps(payload), "application/json", extra_headers=headers)
+        form = payload if kind == "slash_commands" else {"payload": json.dumps(payload)}
+        return await self.post(urlencode(form), "application/x-www-form-urlencoded")
+
+    async def post(  # HTTP only: a raw body, signed (or not) as the test says
         self,
         body: str,
         content_type: str,

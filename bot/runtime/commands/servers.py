@@ -9,17 +9,16 @@ import logging
 import signal
 
 from aiohttp import web
-from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
 from bot.core.db import shown_url
 from bot.core.settings import Settings
 from bot.runtime.app import create_app, make_herald
 from bot.runtime.commands.store import open_store
-from bot.runtime.server import SocketState, make_web_app
+from bot.runtime.server import make_web_app
+from bot.runtime.socket_mode import ConnectionKeeper, SocketState, socket_handler
 from bot.runtime.workers import running
 
 log = logging.getLogger("herald")
-SOCKET_POLL = 0.5  # seconds between looks at the Socket Mode connection, for healthz
 
 
 def serve(settings: Settings, _args: argparse.Namespace) -> int:
@@ -43,9 +42,9 @@ def socket(settings: Settings, args: argparse.Namespace) -> int:
         # SIGTERM ends the connection the way Ctrl-C does, so the workers hand back what they hold.
         main_task = asyncio.current_task()
         asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, main_task.cancel)
-        handler = AsyncSocketModeHandler(create_app(herald), settings.app_token)
+        handler = socket_handler(create_app(herald), settings.app_token)
         state = SocketState()
-        watching = asyncio.create_task(_watch(handler, state))
+        watching = asyncio.create_task(ConnectionKeeper(handler.client, state).run())
         runner = web.AppRunner(make_web_app(None, herald, socket=state)) if with_http else None
         try:
             if runner is not None:
@@ -62,9 +61,3 @@ def socket(settings: Settings, args: argparse.Namespace) -> int:
         asyncio.run(run())
     return 0
 
-
-async def _watch(handler: AsyncSocketModeHandler, state: SocketState) -> None:
-    """Polls the connection: the client has hooks for messages and closes, none for a reconnect."""
-    while True:
-        state.update(await handler.client.is_connected())
-        await asyncio.sleep(SOCKET_POLL)

@@ -1,0 +1,101 @@
+"""Herald's Socket Mode connection: Bolt's handler, kept connected without waiting for the SDK's own checks.
+
+slack_sdk's client notices a closed connection only at its monitor's next tick, then sleeps again before it
+reconnects: 5 to 10 s in which nobody's slash command is answered. Herald looks at the connection every
+quarter second and reconnects at once. A connection that goes silent without closing is closed by aiohttp's
+heartbeat: a ping after PING_INTERVAL seconds with nothing from Slack, and no pong within half that.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from aiohttp import ServerTimeoutError
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.socket_mode.aiohttp import SocketModeClient
+
+log = logging.getLogger("herald")
+PING_INTERVAL = 5.0  # seconds of quiet before a ping; no pong in half of it and the connection is dropped
+WATCH_INTERVAL = 0.25  # seconds between looks at the connection
+RETRY_LONGEST = 30.0  # the longest wait between two failed reconnects (Slack unreachable, the token refused)
+DOWN_TOO_LONG = timedelta(seconds=5)  # a reconnect takes well under a second; down longer, healthz says 503
+
+
+class SocketState:
+    """Whether the Socket Mode connection is up, and since when: what `GET /healthz` reports in socket mode."""
+
+    def __init__(self, *, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self.clock = clock
+        self.connected = False  # connecting at start counts as down, with the same grace as a reconnect
+        self.since = clock()
+
+    def update(self, connected: bool) -> None:
+        if connected != self.connected:
+            self.connected, self.since = connected, self.clock()
+
+    def healthy(self) -> bool:
+        return self.connected or self.clock() - self.since <= DOWN_TOO_LONG
+
+
+def socket_handler(app: AsyncApp, app_token: str, *, ping_interval: float = PING_INTERVAL) -> AsyncSocketModeHandler:
+    return AsyncSocketModeHandler(app, app_token, ping_interval=ping_interval)
+
+
+class ConnectionKeeper:
+    """Keeps `client` connected and `state` current, and logs every loss and every reconnect."""
+
+    def __init__(self, client: SocketModeClient, state: SocketState, *, every: float = WATCH_INTERVAL) -> None:
+        self.client, self.state, self.every = client, state, every
+        self.asked: str | None = None  # why Slack last asked for a new connection, until Herald has one
+        client.message_listeners.append(self._on_message)
+
+    async def _on_message(self, _client: SocketModeClient, message: dict[str, Any], _raw: str | None) -> None:
+        if message.get("type") == "disconnect":  # the SDK opens the new connection itself
+            self.asked = str(message.get("reason") or "no reason given")
+            log.info("Socket Mode: Slack asked for a new connection (%s); reconnecting", self.asked)
+
+    async def run(self) -> None:
+        """Runs until cancelled; the first connection is `AsyncSocketModeHandler.start_async`'s to make."""
+        known = None  # the session last seen connected
+        down_since: float | None = None
+        delay = self.every
+        while True:
+            connected = await self.client.is_connected()
+            self.state.update(connected)
+            session = self.client.current_session
+            if connected:
+                if known is not None and session is not known:
+                    log.info("Socket Mode: connected again%s", self._how_long(down_since))
+                known, down_since, delay, self.asked = session, None, self.every, None
+            elif known is not None and not self.client.closed:
+                if down_since is None:
+                    down_since = time.monotonic()
+                    log.warning("Socket Mode: connection lost (%s); reconnecting", self._why(known))
+                try:
+                    await self.client.connect_to_new_endpoint()
+                except Exception as error:  # noqa: BLE001 - Slack unreachable or refusing: try again, less often
+                    log.warning("Socket Mode: could not reconnect (%s); trying again in %.1f s", error, delay)
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, RETRY_LONGEST)
+                    continue
+            await asyncio.sleep(self.every)
+
+    def _why(self, session: Any) -> str:
+        if self.asked:
+            return f"Slack asked: {self.asked}"
+        if isinstance(session.exception(), ServerTimeoutError):
+            return f"no answer to a ping within {self.client.ping_interval / 2:g} s"
+        if self.client.stale:
+            return "no answer to pings"
+        return "closed by the other end or the network"
+
+    def _how_long(self, down_since: float | None) -> str:
+        if down_since is None:
+            return f" ({self.asked})" if self.asked else " on a new connection"
+        return f" after {time.monotonic() - down_since:.2f} s"
