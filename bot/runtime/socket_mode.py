@@ -15,15 +15,21 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from aiohttp import ServerTimeoutError
+from aiohttp import ClientError, ServerTimeoutError
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
 from slack_sdk.socket_mode.aiohttp import SocketModeClient
+
+from bot.core.settings import SettingsError
 
 log = logging.getLogger("herald")
 PING_INTERVAL = 5.0  # seconds of quiet before a ping; no pong in half of it and the connection is dropped
 WATCH_INTERVAL = 0.25  # seconds between looks at the connection
 RETRY_LONGEST = 30.0  # the longest wait between two failed reconnects (Slack unreachable, the token refused)
+# What Slack answers apps.connections.open when the token itself is wrong: no retry will help.
+REFUSED_TOKEN = frozenset({"invalid_auth", "not_authed", "not_allowed_token_type", "token_revoked", "token_expired",
+                           "account_inactive", "missing_scope"})
 DOWN_TOO_LONG = timedelta(seconds=5)  # a reconnect takes well under a second; down longer, healthz says 503
 
 
@@ -60,8 +66,31 @@ class ConnectionKeeper:
             self.asked = str(message.get("reason") or "no reason given")
             log.info("Socket Mode: Slack asked for a new connection (%s); reconnecting", self.asked)
 
+    async def start(self) -> None:
+        """The first connection. A token Slack refuses is the operator's to fix, so it ends `herald socket` in one
+        line (SettingsError); an unreachable Slack is waited for, one log line a try, never a traceback."""
+        delay = self.every
+        while True:
+            try:
+                response = await self.client.web_client.apps_connections_open(app_token=self.client.app_token)
+                break
+            except SlackApiError as error:
+                code = str(error.response.get("error"))
+                if code in REFUSED_TOKEN:
+                    raise SettingsError(f"Slack refused SLACK_APP_TOKEN ({code}): use the app-level token (xapp-…) "
+                                        "with the connections:write scope from your app's Basic Information page")
+                reason = f"Slack answered {code}"
+            except (ClientError, OSError, TimeoutError) as error:
+                reason = f"Slack unreachable: {error or type(error).__name__}"
+            log.warning("Socket Mode: could not connect (%s); trying again in %.1f s", reason, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, RETRY_LONGEST)
+        self.client.wss_uri = response["url"]
+        await self.client.connect()
+        log.info("Socket Mode: connected")
+
     async def run(self) -> None:
-        """Runs until cancelled; the first connection is `AsyncSocketModeHandler.start_async`'s to make."""
+        """Runs until cancelled, once `start` has made the first connection."""
         known = None  # the session last seen connected
         down_since: float | None = None
         delay = self.every

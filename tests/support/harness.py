@@ -120,13 +120,16 @@ async def herald_over(transport: str, herald: Herald, slack: FakeSlack) -> Async
         return
     handler = socket_handler(app, slack.app_token)
     state = SocketState()
-    keeping = asyncio.create_task(ConnectionKeeper(handler.client, state).run())
+    keeper = ConnectionKeeper(handler.client, state)
+    keeping = None
     try:
-        await handler.connect_async()
+        await keeper.start()
+        keeping = asyncio.create_task(keeper.run())
         await slack.socket_mode.wait_for(1)
         async with served(make_web_app(None, herald, socket=state)) as base_url, SlackSender(
                 base_url, slack=slack, herald=herald, transport="socket") as sending:
             yield sending
     finally:
-        keeping.cancel()
+        if keeping is not None:
+            keeping.cancel()
         await handler.close_async()

@@ -44,16 +44,17 @@ def socket(settings: Settings, args: argparse.Namespace) -> int:
         asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, main_task.cancel)
         handler = socket_handler(create_app(herald), settings.app_token)
         state = SocketState()
-        watching = asyncio.create_task(ConnectionKeeper(handler.client, state).run())
+        keeper = ConnectionKeeper(handler.client, state)
         runner = web.AppRunner(make_web_app(None, herald, socket=state)) if with_http else None
         try:
             if runner is not None:
                 await runner.setup()
                 await web.TCPSite(runner, port=settings.port).start()
+            await keeper.start()
             async with running(herald):
-                await handler.start_async()
+                await keeper.run()
         finally:
-            watching.cancel()
+            await handler.close_async()
             if runner is not None:
                 await runner.cleanup()
 
