@@ -1,8 +1,10 @@
-"""Herald as the benchmarks run it: its store, its settings against a fake Slack, its app served over real HTTP,
-and signed slash commands timed against it (and against bare Bolt apps, the floor).
+"""Herald as the benchmarks run it: its store, its settings against a fake Slack, its app served over real HTTP
+or connected in Socket Mode, and slash commands timed against it (and against bare Bolt apps, the floor).
 
 Every app is served the same way (tests.support.harness.served: aiohttp on 127.0.0.1, an ephemeral
-port) and answered the same requests, built and signed as Slack does before the clock starts.
+port) and answered the same requests, built and signed as Slack does before the clock starts; or
+connected the same way (tests.support.harness.on_socket: the handler and ConnectionKeeper `herald socket` uses) and sent the
+same envelopes by the fake Slack's Socket Mode peer.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import sys
 from multiprocessing import get_context
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
+from typing import Any
 
 import aiohttp
 import sqlalchemy
@@ -27,9 +30,10 @@ from bot.core.db import make_engine
 from bot.core.settings import Settings, load_settings
 from bot.runtime.app import create_app, make_herald
 from bot.runtime.server import SLACK_PATH, make_web_app
+from tests.support import fake_socket_mode
 from tests.support.fake_slack import FakeSlack
 from tests.support.harness import herald_environment, served
-from tests.support.slack_requests import SIGNING_SECRET, signed_headers, slash_command_body
+from tests.support.slack_requests import SIGNING_SECRET, signed_headers, slash_command_body, slash_command_form
 
 BOT_TOKEN = "xoxb-bench-token"
 TEAM_ID = "T0HERALD"
@@ -67,8 +71,27 @@ async def timed_command(session: aiohttp.ClientSession, url: str, text: str, *, 
     return response.status, answer, watch.ms
 
 
-def bare_web_app(slack_api_url: str, *, process_before_response: bool) -> web.Application:
-    """A Bolt app whose /launch listener only acks, served exactly like Herald's (bot.runtime.server)."""
+async def timed_envelope(
+    peer: fake_socket_mode.SocketModePeer,
+    connection: fake_socket_mode.Connection,
+    text: str,
+    *,
+    response_url: str,
+    command: str = "/launch",
+) -> tuple[dict[str, Any], float]:
+    """Send a slash command's envelope on `connection`; (ack payload, ms) from sending until the ack is back.
+
+    The command's fields are built first, outside the time; wrapping them in an envelope and encoding it is
+    the sending, inside. Raises fake_socket_mode.NotAcked when no ack comes within Slack's 3 s.
+    """
+    form = slash_command_form(text, response_url=response_url, command=command)
+    with Stopwatch() as watch:
+        ack = await peer.send("slash_commands", form, to=connection)
+    return ack, watch.ms
+
+
+def bare_app(slack_api_url: str, *, process_before_response: bool) -> AsyncApp:
+    """A Bolt app whose /launch listener only acks: the floor under Herald's ack, on either transport."""
     app = AsyncApp(
         client=AsyncWebClient(token=BOT_TOKEN, base_url=slack_api_url),
         signing_secret=SIGNING_SECRET,
@@ -78,6 +101,13 @@ def bare_web_app(slack_api_url: str, *, process_before_response: bool) -> web.Ap
     @app.command("/launch")
     async def only_ack(ack) -> None:
         await ack()
+
+    return app
+
+
+def bare_web_app(slack_api_url: str, *, process_before_response: bool) -> web.Application:
+    """bare_app served exactly like Herald's (bot.runtime.server)."""
+    app = bare_app(slack_api_url, process_before_response=process_before_response)
 
     async def slack_events(request: web.Request) -> web.Response:
         bolt_response = await app.async_dispatch(await to_bolt_request(request))

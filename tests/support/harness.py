@@ -15,6 +15,7 @@ from pathlib import Path
 
 import sqlalchemy
 from aiohttp import web
+from slack_bolt.async_app import AsyncApp
 
 from bot.core.db import migrate
 from bot.core.herald import Herald
@@ -23,6 +24,7 @@ from bot.runtime.app import create_app
 from bot.runtime.server import make_web_app
 from bot.runtime.socket_mode import ConnectionKeeper, SocketState, socket_handler
 from tests.support.fake_slack import FakeSlack
+from tests.support.fake_socket_mode import Connection
 from tests.support.slack_requests import SIGNING_SECRET, SlackSender
 
 BOT_TOKEN = "xoxb-test-token"
@@ -118,17 +120,25 @@ async def herald_over(transport: str, herald: Herald, slack: FakeSlack) -> Async
                                                                                herald=herald) as sending:
             yield sending
         return
-    handler = socket_handler(app, slack.app_token)
     state = SocketState()
-    keeper = ConnectionKeeper(handler.client, state)
+    async with on_socket(app, slack, state=state), served(make_web_app(None, herald, socket=state)) as base_url, \
+            SlackSender(base_url, slack=slack, herald=herald, transport="socket") as sending:
+        yield sending
+
+
+@asynccontextmanager
+async def on_socket(app: AsyncApp, slack: FakeSlack, *, state: SocketState | None = None) -> AsyncIterator[Connection]:
+    """`app` connected to the fake Slack in Socket Mode as `herald socket` connects Herald's (its handler, started
+    and kept by a ConnectionKeeper); yields the connection as Slack sees it, to send envelopes on that app alone."""
+    peer = slack.socket_mode
+    newest = peer.connections[-1] if peer.connections else None  # other apps' connections, already open
+    handler = socket_handler(app, slack.app_token)
+    keeper = ConnectionKeeper(handler.client, state or SocketState())
     keeping = None
     try:
         await keeper.start()
         keeping = asyncio.create_task(keeper.run())
-        await slack.socket_mode.wait_for(1)
-        async with served(make_web_app(None, herald, socket=state)) as base_url, SlackSender(
-                base_url, slack=slack, herald=herald, transport="socket") as sending:
-            yield sending
+        yield await peer.wait_for(newer_than=newest)
     finally:
         if keeping is not None:
             keeping.cancel()
