@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import socket
 import time
 from datetime import UTC, datetime
 
@@ -20,6 +19,7 @@ from bot.releases.models import Delivery, DeliveryState, Release
 from bot.releases.recording import subscribe
 from bot.runtime.cli import main
 from tests.support.fake_slack import FakeSlack
+from tests.support.replicas import free_port
 
 
 @pytest.fixture(autouse=True)
@@ -32,13 +32,6 @@ def clean_environment(monkeypatch, tmp_path):
         monkeypatch.delenv(name, raising=False)
     yield
     logging.getLogger().setLevel(logging.WARNING)  # as -v left it otherwise
-
-
-def free_port() -> int:
-    """A port nothing listens on: the OS hands it out, and it is closed again at once."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def one_line(err: str) -> str:

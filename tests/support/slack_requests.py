@@ -47,6 +47,14 @@ def slash_command_body(
     return urlencode(slash_command_form(text, response_url=response_url, user=user, channel=channel, command=command))
 
 
+def event_payload(fixture: str, event: dict[str, Any], *, event_id: str) -> dict[str, Any]:
+    """An Events API payload: the real one in `fixture`, its event updated with `event`, delivered as `event_id`."""
+    payload = fixture_json(fixture)
+    payload["event"] |= event
+    payload["event_id"] = event_id
+    return payload
+
+
 def signed_headers(body: str, content_type: str, *, timestamp: int | None = None) -> dict[str, str]:
     """The headers Slack sends with `body`: its type, the time and the signature Bolt checks with SIGNING_SECRET."""
     timestamp = str(int(time.time()) if timestamp is None else timestamp)
@@ -119,10 +127,7 @@ class SlackSender:
 
     async def event(self, fixture: str, event: dict[str, Any], *, event_id: str, retry_num: int | None = None) -> Answer:
         """An Events API delivery built on a real payload, as Slack sends it (and re-sends it)."""
-        payload = fixture_json(fixture)
-        payload["event"] |= event
-        payload["event_id"] = event_id
-        return await self.deliver("events_api", payload, retry_num=retry_num)
+        return await self.deliver("events_api", event_payload(fixture, event, event_id=event_id), retry_num=retry_num)
 
     async def deliver(self, kind: str, payload: dict[str, Any], *, retry_num: int | None = None) -> Answer:
         """One delivery of `kind` (Socket Mode's envelope types) over this sender's transport.

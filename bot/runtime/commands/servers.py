@@ -52,7 +52,11 @@ def socket(settings: Settings, args: argparse.Namespace) -> int:
                 await web.TCPSite(runner, port=settings.port).start()
             await keeper.start()
             async with running(herald):
-                await keeper.run()
+                try:
+                    await keeper.run()
+                finally:  # on SIGTERM: take no more envelopes, then post the answers already acked
+                    await handler.close_async()
+                    await herald.background.drain()
         finally:
             await handler.close_async()
             if runner is not None:
