@@ -4,28 +4,33 @@ slack_sdk's client notices a closed connection only at its monitor's next tick, 
 reconnects: 5 to 10 s in which nobody's slash command is answered. Herald looks at the connection every
 quarter second and reconnects at once. A connection that goes silent without closing is closed by aiohttp's
 heartbeat: a ping after PING_INTERVAL seconds with nothing from Slack, and no pong within half that.
+Reconnecting is Herald's alone (the SDK's own reconnects are switched off) except on Slack's `disconnect`,
+which the SDK answers itself with a new connection before closing the old one.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from aiohttp import ClientError, ServerTimeoutError
+from aiohttp import ClientError, ServerTimeoutError, WSMessage, WSMsgType
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.socket_mode.aiohttp import SocketModeClient
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.settings import SettingsError
 
 log = logging.getLogger("herald")
 PING_INTERVAL = 5.0  # seconds of quiet before a ping; no pong in half of it and the connection is dropped
 WATCH_INTERVAL = 0.25  # seconds between looks at the connection
+CONNECT_TIMEOUT = 10  # seconds for apps.connections.open to answer
 RETRY_LONGEST = 30.0  # the longest wait between two failed reconnects (Slack unreachable, the token refused)
 # What Slack answers apps.connections.open when the token itself is wrong: no retry will help.
 REFUSED_TOKEN = frozenset({"invalid_auth", "not_authed", "not_allowed_token_type", "token_revoked", "token_expired",
@@ -50,7 +55,10 @@ class SocketState:
 
 
 def socket_handler(app: AsyncApp, app_token: str, *, ping_interval: float = PING_INTERVAL) -> AsyncSocketModeHandler:
-    return AsyncSocketModeHandler(app, app_token, ping_interval=ping_interval)
+    """Bolt's handler, asking for connections with a Web API client of its own: one without retry handlers,
+    so that every refused or rate-limited try is the keeper's to wait out and to log."""
+    web_client = AsyncWebClient(base_url=app.client.base_url, timeout=CONNECT_TIMEOUT, retry_handlers=[])
+    return AsyncSocketModeHandler(app, app_token, web_client=web_client, ping_interval=ping_interval)
 
 
 class ConnectionKeeper:
@@ -59,9 +67,15 @@ class ConnectionKeeper:
     def __init__(self, client: SocketModeClient, state: SocketState, *, every: float = WATCH_INTERVAL) -> None:
         self.client, self.state, self.every = client, state, every
         self.asked: str | None = None  # why Slack last asked for a new connection, until Herald has one
-        client.message_listeners.append(self._on_message)
+        # The SDK's monitor would race Herald for every reconnect, and loop forever on a URL Slack refuses.
+        client.auto_reconnect_enabled = client.default_auto_reconnect_enabled = False
+        # The SDK handles `disconnect` before its message listeners, which never see it: read from the frames.
+        client.on_message_listeners.append(self._on_frame)
 
-    async def _on_message(self, _client: SocketModeClient, message: dict[str, Any], _raw: str | None) -> None:
+    async def _on_frame(self, frame: WSMessage) -> None:
+        if frame.type != WSMsgType.TEXT or '"disconnect"' not in frame.data:  # no JSON parsed twice for envelopes
+            return
+        message = json.loads(frame.data)
         if message.get("type") == "disconnect":  # the SDK opens the new connection itself
             self.asked = str(message.get("reason") or "no reason given")
             log.info("Socket Mode: Slack asked for a new connection (%s); reconnecting", self.asked)
@@ -69,31 +83,47 @@ class ConnectionKeeper:
     async def start(self) -> None:
         """The first connection. A token Slack refuses is the operator's to fix, so it ends `herald socket` in one
         line (SettingsError); an unreachable Slack is waited for, one log line a try, never a traceback."""
+        await self._connect_until_connected(first=True)
+        log.info("Socket Mode: connected")
+
+    async def _connect_until_connected(self, *, first: bool) -> None:
         delay = self.every
         while True:
             try:
-                response = await self.client.web_client.apps_connections_open(app_token=self.client.app_token)
-                break
+                await self._connect()
+                return
             except SlackApiError as error:
                 code = str(error.response.get("error"))
-                if code in REFUSED_TOKEN:
+                if first and code in REFUSED_TOKEN:
                     raise SettingsError(f"Slack refused SLACK_APP_TOKEN ({code}): use the app-level token (xapp-…) "
                                         "with the connections:write scope from your app's Basic Information page")
+                wait = _retry_after(error.response.headers) or delay if code == "ratelimited" else delay
                 reason = f"Slack answered {code}"
-            except (ClientError, OSError, TimeoutError) as error:
-                reason = f"Slack unreachable: {error or type(error).__name__}"
-            log.warning("Socket Mode: could not connect (%s); trying again in %.1f s", reason, delay)
-            await asyncio.sleep(delay)
+            except (ClientError, OSError, TimeoutError) as error:  # ConnectionError: a URL that never opened
+                wait, reason = delay, f"Slack unreachable: {error or type(error).__name__}"
+            log.warning("Socket Mode: could not %s (%s); trying again in %.2f s", "connect" if first else "reconnect",
+                        reason, wait)
+            await asyncio.sleep(wait)
             delay = min(delay * 2, RETRY_LONGEST)
-        self.client.wss_uri = response["url"]
-        await self.client.connect()
-        log.info("Socket Mode: connected")
+
+    async def _connect(self) -> None:
+        """One try at a new connection, on a fresh URL. Under the SDK's lock, so that a new connection the SDK is
+        making on Slack's `disconnect` is waited for, not doubled; bounded, because the SDK retries a URL it cannot
+        open every ping interval, forever, where a URL Slack refuses once (expired, used) it always will."""
+        async with self.client.connect_operation_lock:
+            if await self.client.is_connected():
+                return
+            response = await self.client.web_client.apps_connections_open(app_token=self.client.app_token)
+            self.client.wss_uri = response["url"]
+            try:
+                await asyncio.wait_for(self.client.connect(), self.client.ping_interval)
+            except TimeoutError:
+                raise ConnectionError(f"no WebSocket within {self.client.ping_interval:g} s") from None
 
     async def run(self) -> None:
         """Runs until cancelled, once `start` has made the first connection."""
         known = None  # the session last seen connected
         down_since: float | None = None
-        delay = self.every
         while True:
             connected = await self.client.is_connected()
             self.state.update(connected)
@@ -101,18 +131,12 @@ class ConnectionKeeper:
             if connected:
                 if known is not None and session is not known:
                     log.info("Socket Mode: connected again%s", self._how_long(down_since))
-                known, down_since, delay, self.asked = session, None, self.every, None
+                known, down_since, self.asked = session, None, None
             elif known is not None and not self.client.closed:
                 if down_since is None:
                     down_since = time.monotonic()
                     log.warning("Socket Mode: connection lost (%s); reconnecting", self._why(known))
-                try:
-                    await self.client.connect_to_new_endpoint()
-                except Exception as error:  # noqa: BLE001 - Slack unreachable or refusing: try again, less often
-                    log.warning("Socket Mode: could not reconnect (%s); trying again in %.1f s", error, delay)
-                    await asyncio.sleep(delay)
-                    delay = min(delay * 2, RETRY_LONGEST)
-                    continue
+                await self._connect_until_connected(first=False)
             await asyncio.sleep(self.every)
 
     def _why(self, session: Any) -> str:
@@ -120,7 +144,7 @@ class ConnectionKeeper:
             return f"Slack asked: {self.asked}"
         if isinstance(session.exception(), ServerTimeoutError):
             return f"no answer to a ping within {self.client.ping_interval / 2:g} s"
-        if self.client.stale:
+        if not session.closed:  # open, yet the SDK's own pings have gone unanswered for four intervals
             return "no answer to pings"
         return "closed by the other end or the network"
 
@@ -128,3 +152,10 @@ class ConnectionKeeper:
         if down_since is None:
             return f" ({self.asked})" if self.asked else " on a new connection"
         return f" after {time.monotonic() - down_since:.2f} s"
+
+
+
+def _retry_after(headers: dict[str, Any]) -> float | None:
+    """Slack's Retry-After, in seconds, whatever the header's case (HTTP/2 sends it lower-case)."""
+    value = next((str(v) for k, v in headers.items() if k.lower() == "retry-after"), "")
+    return float(value) if value.isdigit() else None
