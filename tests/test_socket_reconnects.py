@@ -220,7 +220,9 @@ async def test_a_url_slack_no_longer_accepts_is_given_up_for_a_fresh_one(socket_
     new = await peer.wait_for(newer_than=old, timeout=SILENCE_NOTICED_WITHIN)
     await assert_answered(socket_sender, new)
     assert await logged(caplog, "Socket Mode: could not reconnect") == (
-        "Socket Mode: could not reconnect (Slack unreachable: no WebSocket within 5 s); trying again in 0.25 s")
+        "Socket Mode: could not reconnect (Slack unreachable: no WebSocket within 5 s: HTTP 401 Invalid response "
+        "status); trying again in 0.25 s")  # the handshake's error, in one line: no traceback, no URL with its ticket
+    assert not [record for record in caplog.records if record.exc_info]
 
 
 async def get_health(sender: SlackSender) -> dict:
@@ -260,3 +262,50 @@ async def test_an_event_resent_after_its_connection_dropped_unacked_is_answered_
     await peer.send("events_api", payload, to=new, retry_attempt=1, retry_reason="timeout")  # acked, or NotAcked
     await assert_dm_answered_once(socket_sender)
 
+
+
+async def test_many_disconnects_at_once_while_slack_is_slow_give_one_new_connection_that_answers(socket_sender, slack,
+                                                                                               caplog):
+    """Slack may repeat `disconnect`; each used to start a reconnect of its own, leaving an unread connection."""
+    peer = slack.socket_mode
+    old = the_one_live(slack)
+    asked_before = urls_asked(slack)
+    slack.slow("apps.connections.open", 1.0)
+    for _ in range(5):
+        await peer.ask_to_reconnect(old, "refresh_requested")
+    new = await peer.wait_for(newer_than=old, timeout=BACK_WITHIN + 1)
+    slack.slow("apps.connections.open", 0)
+    await asyncio.sleep(0.75)  # any second reconnect would show by now
+    assert peer.connections == [old, new] and peer.live == [new]
+    assert urls_asked(slack) - asked_before == 1
+    for _ in range(4):  # every command is read and answered: no connection is left open and unread
+        await assert_answered(socket_sender, new)
+
+
+async def test_connections_cut_soon_after_they_open_are_retried_less_and_less_often(socket_sender, slack, caplog):
+    """A middlebox killing each connection after hello must not turn into a storm of apps.connections.open."""
+    peer = slack.socket_mode
+    asked_before = urls_asked(slack)
+    cutting = True
+
+    async def cut_each_new_connection() -> None:
+        seen = {c.number for c in peer.connections}
+        while cutting:
+            for connection in peer.live:
+                if connection.number not in seen:
+                    seen.add(connection.number)
+                    peer.drop(connection)
+            await asyncio.sleep(0.01)
+
+    cutter = asyncio.create_task(cut_each_new_connection())
+    peer.drop(the_one_live(slack))
+    await asyncio.sleep(4)
+    cutting = False
+    await cutter
+    asked = urls_asked(slack) - asked_before
+    assert 3 <= asked <= 6, asked  # 0.25 s apart without the backoff: about 16
+    waits = [line for line in herald_log(caplog) if "after it opened" in line]
+    assert waits and all(re.fullmatch(r"Socket Mode: the connection closed \d+\.\d\d s after it opened \(\d+ in a "
+                                      r"row\); trying again in \d+\.\d\d s", line) for line in waits)
+    new = await peer.wait_for(timeout=10)  # once the cutting stops, the next try holds
+    await assert_answered(socket_sender, new)

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from aiohttp import ClientError, ServerTimeoutError, WSMessage, WSMsgType
+from aiohttp import ClientError, ClientResponseError, ServerTimeoutError, WSMessage, WSMsgType
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
@@ -31,7 +31,8 @@ log = logging.getLogger("herald")
 PING_INTERVAL = 5.0  # seconds of quiet before a ping; no pong in half of it and the connection is dropped
 WATCH_INTERVAL = 0.25  # seconds between looks at the connection
 CONNECT_TIMEOUT = 10  # seconds for apps.connections.open to answer
-RETRY_LONGEST = 30.0  # the longest wait between two failed reconnects (Slack unreachable, the token refused)
+RETRY_LONGEST = 30.0
+STABLE = 5.0  # seconds a connection must live for its loss not to count as a failed try  # the longest wait between two failed reconnects (Slack unreachable, the token refused)
 # What Slack answers apps.connections.open when the token itself is wrong: no retry will help.
 REFUSED_TOKEN = frozenset({"invalid_auth", "not_authed", "not_allowed_token_type", "token_revoked", "token_expired",
                            "account_inactive", "missing_scope"})
@@ -58,7 +59,29 @@ def socket_handler(app: AsyncApp, app_token: str, *, ping_interval: float = PING
     """Bolt's handler, asking for connections with a Web API client of its own: one without retry handlers,
     so that every refused or rate-limited try is the keeper's to wait out and to log."""
     web_client = AsyncWebClient(base_url=app.client.base_url, timeout=CONNECT_TIMEOUT, retry_handlers=[])
-    return AsyncSocketModeHandler(app, app_token, web_client=web_client, ping_interval=ping_interval)
+    return AsyncSocketModeHandler(app, app_token, web_client=web_client, ping_interval=ping_interval,
+                                  logger=_SDK_LOG)
+
+
+class _Handshakes(logging.Filter):
+    """The SDK logs every failed WebSocket handshake with a traceback, every ping interval. The keeper logs each
+    failed try in one line of its own, naming the last handshake error this filter keeps; the traceback goes."""
+
+    last_error = ""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not (record.getMessage().startswith("Failed to connect") and record.exc_info and record.exc_info[1]):
+            return True
+        error = record.exc_info[1]
+        if isinstance(error, ClientResponseError):  # its text holds the URL, and Slack's URLs carry a ticket
+            _Handshakes.last_error = f"HTTP {error.status} {error.message}"
+        else:
+            _Handshakes.last_error = (str(error).splitlines() or [""])[0] or type(error).__name__
+        return False
+
+
+_SDK_LOG = logging.getLogger("slack_sdk.socket_mode.herald")
+_SDK_LOG.addFilter(_Handshakes())
 
 
 class ConnectionKeeper:
@@ -67,8 +90,13 @@ class ConnectionKeeper:
     def __init__(self, client: SocketModeClient, state: SocketState, *, every: float = WATCH_INTERVAL) -> None:
         self.client, self.state, self.every = client, state, every
         self.asked: str | None = None  # why Slack last asked for a new connection, until Herald has one
+        self.replaced: Any = None  # the session Slack last asked Herald to replace: once is enough
+        self.connected_at = time.monotonic()
+        self.flaps = 0  # connections in a row that closed soon after they opened
         # The SDK's monitor would race Herald for every reconnect, and loop forever on a URL Slack refuses.
         client.auto_reconnect_enabled = client.default_auto_reconnect_enabled = False
+        # With that off, the SDK calls this only on Slack's `disconnect`: through the keeper's one locked try.
+        client.connect_to_new_endpoint = self._replace_on_request  # type: ignore[method-assign]
         # The SDK handles `disconnect` before its message listeners, which never see it: read from the frames.
         client.on_message_listeners.append(self._on_frame)
 
@@ -76,49 +104,27 @@ class ConnectionKeeper:
         if frame.type != WSMsgType.TEXT or '"disconnect"' not in frame.data:  # no JSON parsed twice for envelopes
             return
         message = json.loads(frame.data)
-        if message.get("type") == "disconnect":  # the SDK opens the new connection itself
+        if message.get("type") == "disconnect":
             self.asked = str(message.get("reason") or "no reason given")
             log.info("Socket Mode: Slack asked for a new connection (%s); reconnecting", self.asked)
+
+    async def _replace_on_request(self, force: bool = False) -> None:  # `force`: the SDK's signature
+        """One new connection for the session Slack asked about, however many `disconnect`s it sends."""
+        session = self.client.current_session
+        if session is self.replaced:
+            return
+        self.replaced = session
+        try:
+            await self._connect(replacing=session)
+            self.connected_at = time.monotonic()
+        except Exception as error:  # noqa: BLE001 - the old connection serves until it closes; then `run` retries
+            log.warning("Socket Mode: could not open the new connection Slack asked for (%s)", _reason(error))
 
     async def start(self) -> None:
         """The first connection. A token Slack refuses is the operator's to fix, so it ends `herald socket` in one
         line (SettingsError); an unreachable Slack is waited for, one log line a try, never a traceback."""
         await self._connect_until_connected(first=True)
         log.info("Socket Mode: connected")
-
-    async def _connect_until_connected(self, *, first: bool) -> None:
-        delay = self.every
-        while True:
-            try:
-                await self._connect()
-                return
-            except SlackApiError as error:
-                code = str(error.response.get("error"))
-                if first and code in REFUSED_TOKEN:
-                    raise SettingsError(f"Slack refused SLACK_APP_TOKEN ({code}): use the app-level token (xapp-…) "
-                                        "with the connections:write scope from your app's Basic Information page")
-                wait = _retry_after(error.response.headers) or delay if code == "ratelimited" else delay
-                reason = f"Slack answered {code}"
-            except (ClientError, OSError, TimeoutError) as error:  # ConnectionError: a URL that never opened
-                wait, reason = delay, f"Slack unreachable: {error or type(error).__name__}"
-            log.warning("Socket Mode: could not %s (%s); trying again in %.2f s", "connect" if first else "reconnect",
-                        reason, wait)
-            await asyncio.sleep(wait)
-            delay = min(delay * 2, RETRY_LONGEST)
-
-    async def _connect(self) -> None:
-        """One try at a new connection, on a fresh URL. Under the SDK's lock, so that a new connection the SDK is
-        making on Slack's `disconnect` is waited for, not doubled; bounded, because the SDK retries a URL it cannot
-        open every ping interval, forever, where a URL Slack refuses once (expired, used) it always will."""
-        async with self.client.connect_operation_lock:
-            if await self.client.is_connected():
-                return
-            response = await self.client.web_client.apps_connections_open(app_token=self.client.app_token)
-            self.client.wss_uri = response["url"]
-            try:
-                await asyncio.wait_for(self.client.connect(), self.client.ping_interval)
-            except TimeoutError:
-                raise ConnectionError(f"no WebSocket within {self.client.ping_interval:g} s") from None
 
     async def run(self) -> None:
         """Runs until cancelled, once `start` has made the first connection."""
@@ -136,8 +142,61 @@ class ConnectionKeeper:
                 if down_since is None:
                     down_since = time.monotonic()
                     log.warning("Socket Mode: connection lost (%s); reconnecting", self._why(known))
+                await self._wait_if_flapping()
                 await self._connect_until_connected(first=False)
             await asyncio.sleep(self.every)
+
+    async def _wait_if_flapping(self) -> None:
+        """A connection that closes within seconds of opening counts as a failed try: Slack allows few
+        apps.connections.open calls, and something between Herald and Slack is cutting them."""
+        lived = time.monotonic() - self.connected_at
+        if lived >= STABLE:
+            self.flaps = 0
+            return
+        self.flaps += 1
+        if self.flaps < 2:  # one early loss happens (a refresh, a blip); two in a row is a pattern
+            return
+        wait = min(self.every * 2 ** (self.flaps - 1), RETRY_LONGEST)
+        log.warning("Socket Mode: the connection closed %.2f s after it opened (%d in a row); trying again in %.2f s",
+                    lived, self.flaps, wait)
+        await asyncio.sleep(wait)
+
+    async def _connect_until_connected(self, *, first: bool) -> None:
+        delay = self.every
+        while True:
+            try:
+                await self._connect()
+                self.connected_at = time.monotonic()
+                return
+            except SlackApiError as error:
+                code = str(error.response.get("error"))
+                if first and code in REFUSED_TOKEN:
+                    raise SettingsError(f"Slack refused SLACK_APP_TOKEN ({code}): use the app-level token (xapp-…) "
+                                        "with the connections:write scope from your app's Basic Information page")
+                wait = _retry_after(error.response.headers) or delay if code == "ratelimited" else delay
+                reason = _reason(error)
+            except (ClientError, OSError, TimeoutError) as error:  # ConnectionError: a URL that never opened
+                wait, reason = delay, _reason(error)
+            log.warning("Socket Mode: could not %s (%s); trying again in %.2f s", "connect" if first else "reconnect",
+                        reason, wait)
+            await asyncio.sleep(wait)
+            delay = min(delay * 2, RETRY_LONGEST)
+
+    async def _connect(self, *, replacing: Any = None) -> None:
+        """One try at a new connection, on a fresh URL, unless one other than `replacing` is up. Under the SDK's
+        lock, so that two reasons to reconnect make one connection; bounded, because the SDK retries a URL it
+        cannot open every ping interval, forever, where a URL Slack refuses once (expired, used) it always will."""
+        async with self.client.connect_operation_lock:
+            if await self.client.is_connected() and self.client.current_session is not replacing:
+                return
+            response = await self.client.web_client.apps_connections_open(app_token=self.client.app_token)
+            self.client.wss_uri = response["url"]
+            _Handshakes.last_error = ""
+            try:
+                await asyncio.wait_for(self.client.connect(), self.client.ping_interval)
+            except TimeoutError:
+                last = f": {_Handshakes.last_error}" if _Handshakes.last_error else ""
+                raise ConnectionError(f"no WebSocket within {self.client.ping_interval:g} s{last}") from None
 
     def _why(self, session: Any) -> str:
         if self.asked:
@@ -153,6 +212,13 @@ class ConnectionKeeper:
             return f" ({self.asked})" if self.asked else " on a new connection"
         return f" after {time.monotonic() - down_since:.2f} s"
 
+
+def _reason(error: Exception) -> str:
+    """Why a try at a connection failed, in a few words: Slack's error code, or what stood in the way."""
+    if isinstance(error, SlackApiError):
+        code = error.response.get("error")
+        return f"Slack answered {code}" if code else f"Slack answered HTTP {error.response.status_code}"
+    return f"Slack unreachable: {error or type(error).__name__}"
 
 
 def _retry_after(headers: dict[str, Any]) -> float | None:
