@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
@@ -13,6 +15,7 @@ from bot.runtime.socket_mode import SocketState
 from bot.runtime.workers import running
 
 SLACK_PATH = "/slack/events"
+HEALTH_WAIT = 2.0  # seconds healthz waits for the store before calling it unreachable
 
 
 def make_web_app(app: AsyncApp | None, herald: Herald, *, with_services: bool = False,
@@ -27,8 +30,21 @@ def make_web_app(app: AsyncApp | None, herald: Herald, *, with_services: bool = 
         bolt_response = await app.async_dispatch(await to_bolt_request(request))
         return await to_aiohttp_response(bolt_response)
 
+    probing: asyncio.Future[bool] | None = None
+
+    async def store_reachable() -> bool:
+        """The store's answer within HEALTH_WAIT, asked in a thread: a store that stops answering (a network
+        black hole) must not hold the event loop, and so every ack. One probe at a time, however often asked."""
+        nonlocal probing
+        if probing is None or probing.done():
+            probing = asyncio.ensure_future(asyncio.to_thread(is_reachable, herald.engine))
+        try:
+            return await asyncio.wait_for(asyncio.shield(probing), HEALTH_WAIT)
+        except TimeoutError:
+            return False
+
     async def healthz(_request: web.Request) -> web.Response:
-        reachable = is_reachable(herald.engine)
+        reachable = await store_reachable()
         health: dict[str, object] = {"store": "reachable" if reachable else "unreachable"}
         healthy = reachable
         if socket is not None:
