@@ -47,10 +47,10 @@ async def test_an_app_token_slack_refuses_ends_herald_socket_in_one_line(tmp_pat
 
 async def test_slack_unreachable_at_start_is_waited_for_one_line_a_try(tmp_path):
     closed = f"http://127.0.0.1:{free_port()}/api/"
-    status, err = await run_socket(closed, tmp_path, app_token="xapp-test-token", seconds=3)
+    status, err = await run_socket(closed, tmp_path, app_token="xapp-test-token", seconds=6)
     assert status == 0  # SIGTERM while waiting is a clean stop
     tries = [line for line in err.splitlines() if "Socket Mode: could not connect (Slack unreachable" in line]
-    assert len(tries) >= 2  # 0.25 s, then 0.5 s, … between tries
+    assert len(tries) >= 2  # after ~2.4 s of the bot token check trying; then 0.25 s, 0.5 s, … between tries
     assert "Traceback" not in err
 
 
@@ -61,3 +61,13 @@ async def test_herald_socket_says_when_it_is_connected_and_stops_cleanly(tmp_pat
     assert status == 0
     assert "Socket Mode: connected" in err
     assert "Traceback" not in err and "Unclosed client session" not in err
+
+
+async def test_a_bot_token_slack_refuses_ends_herald_socket_in_one_line(tmp_path):
+    """It used to connect, say healthy, and answer every command "please reinstall this app"."""
+    async with FakeSlack(bot_token="xoxb-another-token") as slack:
+        status, err = await run_socket(slack.base_url, tmp_path, app_token=slack.app_token, seconds=10)
+    assert status == 2
+    assert "herald: Slack refused SLACK_BOT_TOKEN (invalid_auth): use the Bot User OAuth Token" in err
+    assert "Traceback" not in err
+    assert slack.socket_mode.connections == []

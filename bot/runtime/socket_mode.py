@@ -26,6 +26,7 @@ from slack_sdk.socket_mode.aiohttp import SocketModeClient
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.settings import SettingsError
+from bot.slack.client import REFUSED_TOKEN
 
 log = logging.getLogger("herald")
 PING_INTERVAL = 5.0  # seconds of quiet before a ping; no pong in half of it and the connection is dropped
@@ -33,9 +34,6 @@ WATCH_INTERVAL = 0.25  # seconds between looks at the connection
 CONNECT_TIMEOUT = 10  # seconds for apps.connections.open to answer
 RETRY_LONGEST = 30.0
 STABLE = 5.0  # seconds a connection must live for its loss not to count as a failed try  # the longest wait between two failed reconnects (Slack unreachable, the token refused)
-# What Slack answers apps.connections.open when the token itself is wrong: no retry will help.
-REFUSED_TOKEN = frozenset({"invalid_auth", "not_authed", "not_allowed_token_type", "token_revoked", "token_expired",
-                           "account_inactive", "missing_scope"})
 DOWN_TOO_LONG = timedelta(seconds=5)  # a reconnect takes well under a second; down longer, healthz says 503
 
 

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.core.settings import Settings
+from bot.core.settings import Settings, SettingsError
+
+# What Slack answers when a token itself is wrong: no retry will help, the operator has to change it.
+REFUSED_TOKEN = frozenset({"invalid_auth", "not_authed", "not_allowed_token_type", "token_revoked", "token_expired",
+                           "account_inactive", "missing_scope"})
 
 
 def make_client(settings: Settings, *, retries: bool = True, timeout: int = 30) -> AsyncWebClient:
@@ -21,3 +26,16 @@ def make_client(settings: Settings, *, retries: bool = True, timeout: int = 30) 
     handlers = [AsyncConnectionErrorRetryHandler(max_retry_count=2), AsyncRateLimitErrorRetryHandler(max_retry_count=5)]
     return AsyncWebClient(token=settings.bot_token, base_url=settings.slack_api_url, timeout=timeout,
                           retry_handlers=handlers if retries else [])
+
+
+async def check_bot_token(client: AsyncWebClient) -> None:
+    """At start, a bot token Slack refuses stops the server in one line (SettingsError), rather than every command
+    later answering "please reinstall". A Slack that cannot be reached now is left to the first real call."""
+    try:
+        await client.auth_test()
+    except SlackApiError as error:
+        if (code := error.response.get("error")) in REFUSED_TOKEN:
+            raise SettingsError(f"Slack refused SLACK_BOT_TOKEN ({code}): use the Bot User OAuth Token (xoxb-…) from "
+                                "your app's OAuth & Permissions page, and reinstall the app if it was revoked") from None
+    except (OSError, TimeoutError):  # aiohttp's connection errors are OSErrors too
+        pass

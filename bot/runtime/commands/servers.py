@@ -17,6 +17,7 @@ from bot.runtime.commands.store import open_store
 from bot.runtime.server import make_web_app
 from bot.runtime.socket_mode import ConnectionKeeper, SocketState, socket_handler
 from bot.runtime.workers import running
+from bot.slack.client import check_bot_token
 
 log = logging.getLogger("herald")
 
@@ -24,6 +25,7 @@ log = logging.getLogger("herald")
 def serve(settings: Settings, _args: argparse.Namespace) -> int:
     settings.require_http()
     herald = make_herald(settings, open_store(settings, name_it=False))
+    asyncio.run(check_bot_token(herald.slack))
     web_app = make_web_app(create_app(herald), herald, with_services=True)
     log.info("Herald is listening on port %s (POST /slack/events); store: %s", settings.port,
              shown_url(settings.database_url))
@@ -50,6 +52,7 @@ def socket(settings: Settings, args: argparse.Namespace) -> int:
             if runner is not None:
                 await runner.setup()
                 await web.TCPSite(runner, port=settings.port).start()
+            await check_bot_token(herald.slack)
             await keeper.start()
             async with running(herald):
                 try:
