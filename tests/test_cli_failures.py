@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import socket
 import time
 from datetime import UTC, datetime
 
@@ -291,3 +292,19 @@ def test_library_logs_stay_hidden_unless_verbose(caplog):
 
     assert main(["-v", "migrate"]) == 0
     assert any(r.name.startswith("alembic") and "Context impl" in r.getMessage() for r in caplog.records)
+
+
+def test_a_port_in_use_names_the_port_and_what_to_do(monkeypatch, capsys, tmp_path):
+    """It was "[Errno 98] error while attempting to bind on address …" and exit 1."""
+    with socket.socket() as taken:
+        taken.bind(("0.0.0.0", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        monkeypatch.setenv("PORT", str(port))
+        monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test-token")
+        monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-test-token")
+        monkeypatch.setenv("SLACK_API_URL", f"http://127.0.0.1:{free_port()}/api/")
+        monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'herald.db'}")
+        assert main(["socket"]) == 2
+    assert one_line(capsys.readouterr().err) == (
+        f"herald: port {port} is already in use: set PORT to a free one (herald socket --no-http serves nothing on it)")

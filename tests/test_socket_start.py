@@ -9,7 +9,7 @@ import subprocess
 import sys
 
 from tests.support.fake_slack import FakeSlack
-from tests.test_cli_failures import free_port
+from tests.support.replicas import free_port
 
 
 async def run_socket(slack_api_url: str, tmp_path, *, app_token: str, seconds: float,

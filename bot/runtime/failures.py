@@ -6,6 +6,7 @@ Commands raise; `bot.runtime.cli.main` (and the console, for the store it opens)
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import sys
@@ -72,6 +73,10 @@ def explain(error: Exception, database_url: str | None) -> tuple[str, int] | Non
             return f"cannot reach Slack: {error}", FAILED
         case FileNotFoundError() | NotADirectoryError() if error.filename and _folder_problem(Path(error.filename)):
             return f"{error.filename}: {_folder_problem(Path(error.filename))}", FAILED
+        case OSError() if error.errno == errno.EADDRINUSE:
+            port = bound.group(1) if (bound := re.search(r"(\d+)\)", str(error))) else os.environ.get("PORT", "3000")
+            return (f"port {port} is already in use: set PORT to a free one (herald socket --no-http serves "
+                    "nothing on it)"), USAGE
         case OSError() if error.filename is not None:
             return f"{error.filename}: {error.strerror}", FAILED
         case OSError():
