@@ -111,36 +111,25 @@ async def test_a_refresh_whose_old_connection_closes_at_once_still_gives_one_new
     await assert_answered(socket_sender, new)
 
 
-async def test_a_dropped_connection_is_replaced_within_2_s_and_logged_with_the_time_it_took(socket_sender, slack,
-                                                                                           caplog):
+@pytest.mark.parametrize(("fault", "within", "why"), [
+    ("drop", BACK_WITHIN, "closed by the other end or the network"),
+    # The slow one: PING_INTERVAL as shipped, so the wait is the real one (a ping after 5 s, 2.5 s for a pong).
+    ("silence", SILENCE_NOTICED_WITHIN, "no answer to a ping within 2.5 s"),
+])
+async def test_a_lost_connection_is_replaced_in_time_and_logged_with_why_and_how_long(socket_sender, slack, caplog,
+                                                                                     fault, within, why):
     peer = slack.socket_mode
     old = the_one_live(slack)
-    dropped = time.monotonic()
-    peer.drop(old)
-    new = await peer.wait_for(newer_than=old, timeout=BACK_WITHIN)
-    assert new.opened_at - dropped < BACK_WITHIN
+    lost = time.monotonic()
+    getattr(peer, fault)(old)
+    new = await peer.wait_for(newer_than=old, timeout=within)
+    assert new.opened_at - lost < within
     await assert_answered(socket_sender, new)
 
-    assert await logged(caplog, "Socket Mode: connection lost") == (
-        "Socket Mode: connection lost (closed by the other end or the network); reconnecting")
+    assert await logged(caplog, "Socket Mode: connection lost") == f"Socket Mode: connection lost ({why}); reconnecting"
     back = await logged(caplog, "Socket Mode: connected again")
-    assert float(re.fullmatch(r"Socket Mode: connected again after (\d+\.\d\d) s", back)[1]) < BACK_WITHIN
+    assert float(re.fullmatch(r"Socket Mode: connected again after (\d+\.\d\d) s", back)[1]) < within
     assert peer.live == [new]
-
-
-async def test_a_silent_connection_is_noticed_by_its_missing_pong_and_replaced_within_15_s(socket_sender, slack,
-                                                                                          caplog):
-    """The slow one: PING_INTERVAL as shipped, so the wait is the real one (a ping after 5 s, 2.5 s for a pong)."""
-    peer = slack.socket_mode
-    old = the_one_live(slack)
-    silenced = time.monotonic()
-    peer.silence(old)
-    new = await peer.wait_for(newer_than=old, timeout=SILENCE_NOTICED_WITHIN)
-    assert new.opened_at - silenced < SILENCE_NOTICED_WITHIN
-    await assert_answered(socket_sender, new)
-    assert await logged(caplog, "Socket Mode: connection lost") == (
-        "Socket Mode: connection lost (no answer to a ping within 2.5 s); reconnecting")
-    await logged(caplog, "Socket Mode: connected again")
 
 
 async def assert_nothing_lost(sender: SlackSender, on: Connection) -> None:
