@@ -1,4 +1,5 @@
-"""Shared fixtures: a real store (SQLite and PostgreSQL), a fake Slack over HTTP, and Herald serving HTTP."""
+"""Shared fixtures: a real store (SQLite and PostgreSQL), a fake Slack over HTTP, and Herald answering it over HTTP
+and over Socket Mode."""
 
 from __future__ import annotations
 

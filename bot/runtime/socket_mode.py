@@ -1,11 +1,12 @@
-"""Herald's Socket Mode connection: Bolt's handler, kept connected without waiting for the SDK's own checks.
+"""Herald's Socket Mode connection: Bolt's handler, kept connected by Herald rather than by the SDK's own checks.
 
 slack_sdk's client notices a closed connection only at its monitor's next tick, then sleeps again before it
-reconnects: 5 to 10 s in which nobody's slash command is answered. Herald looks at the connection every
-quarter second and reconnects at once. A connection that goes silent without closing is closed by aiohttp's
+reconnects: 5 to 10 s in which nobody's slash command is answered; and it retries a URL Slack refused forever.
+So the SDK's reconnects are switched off and the ConnectionKeeper does them all: it looks at the connection every
+quarter second and reconnects at once, with one locked, bounded try at a time, each failure logged in one line
+and followed by a longer wait. Slack's `disconnect` is answered the same way (the old connection closes, then the
+new one opens: a gap of one handshake). A connection that goes silent without closing is closed by aiohttp's
 heartbeat: a ping after PING_INTERVAL seconds with nothing from Slack, and no pong within half that.
-Reconnecting is Herald's alone (the SDK's own reconnects are switched off) except on Slack's `disconnect`,
-which the SDK answers itself with a new connection before closing the old one.
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager, suppress
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from aiohttp import ClientError, ClientResponseError, ServerTimeoutError, WSMessage, WSMsgType
+from aiohttp import ClientError, ClientResponseError, WSMessage, WSMsgType
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
@@ -32,9 +34,14 @@ log = logging.getLogger("herald")
 PING_INTERVAL = 5.0  # seconds of quiet before a ping; no pong in half of it and the connection is dropped
 WATCH_INTERVAL = 0.25  # seconds between looks at the connection
 CONNECT_TIMEOUT = 10  # seconds for apps.connections.open to answer
-RETRY_LONGEST = 30.0
-STABLE = 5.0  # seconds a connection must live for its loss not to count as a failed try  # the longest wait between two failed reconnects (Slack unreachable, the token refused)
+RETRY_FIRST = 0.25  # seconds before the second try at a connection; each failure doubles it …
+RETRY_LONGEST = 30.0  # … up to this (Slack unreachable, a URL refused, connections cut as they open)
+STABLE = 5.0  # seconds a connection must live for its loss not to count as a failed try
 DOWN_TOO_LONG = timedelta(seconds=5)  # a reconnect takes well under a second; down longer, healthz says 503
+
+
+class HandshakeError(ConnectionError):
+    """Slack gave a URL, but the WebSocket on it did not open (refused, expired, blocked on the way)."""
 
 
 class SocketState:
@@ -55,31 +62,31 @@ class SocketState:
 
 def socket_handler(app: AsyncApp, app_token: str, *, ping_interval: float = PING_INTERVAL) -> AsyncSocketModeHandler:
     """Bolt's handler, asking for connections with a Web API client of its own: one without retry handlers,
-    so that every refused or rate-limited try is the keeper's to wait out and to log."""
+    so that every refused or rate-limited try is the keeper's to wait out and to log. Its SDK logger is its own
+    (not registered, so it goes with the handler), for the keeper to filter."""
     web_client = AsyncWebClient(base_url=app.client.base_url, timeout=CONNECT_TIMEOUT, retry_handlers=[])
-    return AsyncSocketModeHandler(app, app_token, web_client=web_client, ping_interval=ping_interval,
-                                  logger=_SDK_LOG)
+    sdk_log = logging.Logger("slack_sdk.socket_mode.herald")  # noqa: LOG001 - one a handler, freed with it
+    sdk_log.parent = logging.getLogger("slack_sdk.socket_mode")
+    return AsyncSocketModeHandler(app, app_token, logger=sdk_log, web_client=web_client, ping_interval=ping_interval)
 
 
-class _Handshakes(logging.Filter):
-    """The SDK logs every failed WebSocket handshake with a traceback, every ping interval. The keeper logs each
-    failed try in one line of its own, naming the last handshake error this filter keeps; the traceback goes."""
-
-    last_error = ""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if not (record.getMessage().startswith("Failed to connect") and record.exc_info and record.exc_info[1]):
-            return True
-        error = record.exc_info[1]
-        if isinstance(error, ClientResponseError):  # its text holds the URL, and Slack's URLs carry a ticket
-            _Handshakes.last_error = f"HTTP {error.status} {error.message}"
-        else:
-            _Handshakes.last_error = (str(error).splitlines() or [""])[0] or type(error).__name__
-        return False
-
-
-_SDK_LOG = logging.getLogger("slack_sdk.socket_mode.herald")
-_SDK_LOG.addFilter(_Handshakes())
+@asynccontextmanager
+async def connected(app: AsyncApp, app_token: str, state: SocketState) -> AsyncIterator[AsyncSocketModeHandler]:
+    """`app` connected to Slack in Socket Mode and kept connected until the block ends, then disconnected:
+    what `herald socket` runs, and what the tests and the bench connect with."""
+    handler = socket_handler(app, app_token)
+    keeper = ConnectionKeeper(handler.client, state)
+    try:
+        await keeper.start()
+        keeping = asyncio.create_task(keeper.run())
+        try:
+            yield handler
+        finally:
+            keeping.cancel()
+            with suppress(asyncio.CancelledError):
+                await keeping
+    finally:
+        await handler.close_async()
 
 
 class ConnectionKeeper:
@@ -88,35 +95,54 @@ class ConnectionKeeper:
     def __init__(self, client: SocketModeClient, state: SocketState, *, every: float = WATCH_INTERVAL) -> None:
         self.client, self.state, self.every = client, state, every
         self.asked: str | None = None  # why Slack last asked for a new connection, until Herald has one
-        self.replaced: Any = None  # the session Slack last asked Herald to replace: once is enough
+        self.asked_on: Any = None  # the connection Slack asked that on
+        self.replacing = False  # a new connection Slack asked for is on its way: the gap is no loss
         self.connected_at = time.monotonic()
         self.flaps = 0  # connections in a row that closed soon after they opened
+        self.handshake_failed = asyncio.Event()
+        self.handshake_error = ""
         # The SDK's monitor would race Herald for every reconnect, and loop forever on a URL Slack refuses.
         client.auto_reconnect_enabled = client.default_auto_reconnect_enabled = False
         # With that off, the SDK calls this only on Slack's `disconnect`: through the keeper's one locked try.
         client.connect_to_new_endpoint = self._replace_on_request  # type: ignore[method-assign]
         # The SDK handles `disconnect` before its message listeners, which never see it: read from the frames.
         client.on_message_listeners.append(self._on_frame)
+        client.logger.addFilter(self._on_sdk_record)
 
     async def _on_frame(self, frame: WSMessage) -> None:
         if frame.type != WSMsgType.TEXT or '"disconnect"' not in frame.data:  # no JSON parsed twice for envelopes
             return
         message = json.loads(frame.data)
         if message.get("type") == "disconnect":
-            self.asked = str(message.get("reason") or "no reason given")
+            # Frames are read by the loop of the connection they came on, which stops once it is not current.
+            self.asked, self.asked_on = str(message.get("reason") or "no reason given"), self.client.current_session
             log.info("Socket Mode: Slack asked for a new connection (%s); reconnecting", self.asked)
 
+    def _on_sdk_record(self, record: logging.LogRecord) -> bool:
+        """The SDK logs every failed WebSocket handshake with a traceback, and retries it every ping interval: the
+        keeper stops that try at once and logs it in one line of its own, naming this error."""
+        error = record.exc_info[1] if record.exc_info else None
+        if error is None or not record.getMessage().startswith("Failed to connect"):
+            return True
+        if isinstance(error, ClientResponseError):  # its text holds the URL, and Slack's URLs carry a ticket
+            self.handshake_error = f"HTTP {error.status} {error.message}"
+        else:
+            self.handshake_error = (str(error).splitlines() or [""])[0] or type(error).__name__
+        self.handshake_failed.set()
+        return False
+
     async def _replace_on_request(self, force: bool = False) -> None:  # `force`: the SDK's signature
-        """One new connection for the session Slack asked about, however many `disconnect`s it sends."""
-        session = self.client.current_session
-        if session is self.replaced:
+        """A new connection for the one Slack asked about, however many `disconnect`s it sends."""
+        if self.client.closed:
             return
-        self.replaced = session
+        self.replacing = True
         try:
-            await self._connect(replacing=session)
+            await self._connect(replacing=self.asked_on)
             self.connected_at = time.monotonic()
         except Exception as error:  # noqa: BLE001 - the old connection serves until it closes; then `run` retries
             log.warning("Socket Mode: could not open the new connection Slack asked for (%s)", _reason(error))
+        finally:
+            self.replacing = False
 
     async def start(self) -> None:
         """The first connection. A token Slack refuses is the operator's to fix, so it ends `herald socket` in one
@@ -126,22 +152,22 @@ class ConnectionKeeper:
 
     async def run(self) -> None:
         """Runs until cancelled, once `start` has made the first connection."""
-        known = None  # the session last seen connected
+        known = self.client.current_session  # the session last seen connected
         down_since: float | None = None
         while True:
             connected = await self.client.is_connected()
-            self.state.update(connected)
+            self.state.update(connected or self.replacing)
             session = self.client.current_session
-            if connected:
-                if known is not None and session is not known:
-                    log.info("Socket Mode: connected again%s", self._how_long(down_since))
+            if connected and session is not known:
+                log.info("Socket Mode: connected again%s", self._how_long(down_since))
                 known, down_since, self.asked = session, None, None
-            elif known is not None and not self.client.closed:
+            elif not connected and not self.replacing and not self.client.closed:
                 if down_since is None:
                     down_since = time.monotonic()
                     log.warning("Socket Mode: connection lost (%s); reconnecting", self._why(known))
                 await self._wait_if_flapping()
                 await self._connect_until_connected(first=False)
+                continue  # say so at once
             await asyncio.sleep(self.every)
 
     async def _wait_if_flapping(self) -> None:
@@ -154,13 +180,13 @@ class ConnectionKeeper:
         self.flaps += 1
         if self.flaps < 2:  # one early loss happens (a refresh, a blip); two in a row is a pattern
             return
-        wait = min(self.every * 2 ** (self.flaps - 1), RETRY_LONGEST)
+        wait = min(RETRY_FIRST * 2 ** (self.flaps - 1), RETRY_LONGEST)
         log.warning("Socket Mode: the connection closed %.2f s after it opened (%d in a row); trying again in %.2f s",
                     lived, self.flaps, wait)
         await asyncio.sleep(wait)
 
     async def _connect_until_connected(self, *, first: bool) -> None:
-        delay = self.every
+        delay = RETRY_FIRST
         while True:
             try:
                 await self._connect()
@@ -171,9 +197,9 @@ class ConnectionKeeper:
                 if first and code in REFUSED_TOKEN:
                     raise SettingsError(f"Slack refused SLACK_APP_TOKEN ({code}): use the app-level token (xapp-…) "
                                         "with the connections:write scope from your app's Basic Information page")
-                wait = _retry_after(error.response.headers) or delay if code == "ratelimited" else delay
+                wait = (_retry_after(error.response.headers) or delay) if code == "ratelimited" else delay
                 reason = _reason(error)
-            except (ClientError, OSError, TimeoutError) as error:  # ConnectionError: a URL that never opened
+            except (ClientError, OSError, TimeoutError) as error:  # HandshakeError is an OSError too
                 wait, reason = delay, _reason(error)
             log.warning("Socket Mode: could not %s (%s); trying again in %.2f s", "connect" if first else "reconnect",
                         reason, wait)
@@ -182,27 +208,33 @@ class ConnectionKeeper:
 
     async def _connect(self, *, replacing: Any = None) -> None:
         """One try at a new connection, on a fresh URL, unless one other than `replacing` is up. Under the SDK's
-        lock, so that two reasons to reconnect make one connection; bounded, because the SDK retries a URL it
-        cannot open every ping interval, forever, where a URL Slack refuses once (expired, used) it always will."""
+        lock, so that two reasons to reconnect make one connection; given up at the first failed handshake (the
+        SDK would retry that URL forever, where a URL Slack refused once it always will) or after a ping interval."""
         async with self.client.connect_operation_lock:
             if await self.client.is_connected() and self.client.current_session is not replacing:
                 return
             response = await self.client.web_client.apps_connections_open(app_token=self.client.app_token)
             self.client.wss_uri = response["url"]
-            _Handshakes.last_error = ""
+            self.handshake_failed.clear()
+            connecting = asyncio.ensure_future(self.client.connect())
+            failing = asyncio.ensure_future(self.handshake_failed.wait())
             try:
-                await asyncio.wait_for(self.client.connect(), self.client.ping_interval)
-            except TimeoutError:
-                last = f": {_Handshakes.last_error}" if _Handshakes.last_error else ""
-                raise ConnectionError(f"no WebSocket within {self.client.ping_interval:g} s{last}") from None
+                await asyncio.wait({connecting, failing}, timeout=self.client.ping_interval,
+                                   return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                failing.cancel()
+                opened = connecting.done()
+                connecting.cancel()
+            if not opened:
+                raise HandshakeError(self.handshake_error if self.handshake_failed.is_set() else
+                                     f"none within {self.client.ping_interval:g} s")
+            self.client.last_ping_pong_time = None  # the SDK's clock of pongs starts again with this connection
 
     def _why(self, session: Any) -> str:
         if self.asked:
             return f"Slack asked: {self.asked}"
-        if isinstance(session.exception(), ServerTimeoutError):
+        if isinstance(session.exception(), TimeoutError):  # aiohttp's heartbeat: a ping went unanswered
             return f"no answer to a ping within {self.client.ping_interval / 2:g} s"
-        if not session.closed:  # open, yet the SDK's own pings have gone unanswered for four intervals
-            return "no answer to pings"
         return "closed by the other end or the network"
 
     def _how_long(self, down_since: float | None) -> str:
@@ -216,6 +248,8 @@ def _reason(error: Exception) -> str:
     if isinstance(error, SlackApiError):
         code = error.response.get("error")
         return f"Slack answered {code}" if code else f"Slack answered HTTP {error.response.status_code}"
+    if isinstance(error, HandshakeError):
+        return f"the WebSocket did not open: {error}"
     return f"Slack unreachable: {error or type(error).__name__}"
 
 

@@ -119,7 +119,7 @@ class SocketModePeer:
         to: Connection | None = None,
         ack_within: float = ACK_WITHIN,
     ) -> dict[str, Any]:
-        """One envelope, on `to` or on the next live connection in turn; returns the ack's payload.
+        """One envelope, on `to` or on the next open connection in turn; returns the ack's payload.
 
         Raises NotAcked when no ack comes within `ack_within` seconds.
         """
@@ -140,10 +140,11 @@ class SocketModePeer:
                            f"within {ack_within} s") from None
 
     def _next(self) -> Connection:
-        live = self.live
-        if not live:
+        """Open connections in turn, silent ones too: Slack cannot tell a silent one from a quiet one."""
+        open_ = [c for c in self.connections if c.open]
+        if not open_:
             raise NotAcked("no Socket Mode connection is open: Slack cannot deliver this")
-        return live[next(self._turn) % len(live)]
+        return open_[next(self._turn) % len(open_)]
 
     async def ask_to_reconnect(self, connection: Connection, reason: str = "refresh_requested") -> None:
         """Slack's `disconnect` message; Slack closes the old connection itself some seconds later."""

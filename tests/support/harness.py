@@ -1,4 +1,5 @@
-"""How the tests (conftest.py) and the benchmarks (bench/) set Herald up: its store, its settings, its HTTP app.
+"""How the tests (conftest.py) and the benchmarks (bench/) set Herald up: its store, its settings, its HTTP app
+and its Socket Mode connection.
 
 The benchmarks import this module as the tests do, so a figure is measured on a Herald made the same
 way as the one the tests check.
@@ -6,7 +7,6 @@ way as the one the tests check.
 
 from __future__ import annotations
 
-import asyncio
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -22,7 +22,7 @@ from bot.core.herald import Herald
 from bot.core.settings import load_settings
 from bot.runtime.app import create_app
 from bot.runtime.server import make_web_app
-from bot.runtime.socket_mode import ConnectionKeeper, SocketState, socket_handler
+from bot.runtime.socket_mode import SocketState, connected
 from tests.support.fake_slack import FakeSlack
 from tests.support.fake_socket_mode import Connection
 from tests.support.slack_requests import SIGNING_SECRET, SlackSender
@@ -128,18 +128,9 @@ async def herald_over(transport: str, herald: Herald, slack: FakeSlack) -> Async
 
 @asynccontextmanager
 async def on_socket(app: AsyncApp, slack: FakeSlack, *, state: SocketState | None = None) -> AsyncIterator[Connection]:
-    """`app` connected to the fake Slack in Socket Mode as `herald socket` connects Herald's (its handler, started
-    and kept by a ConnectionKeeper); yields the connection as Slack sees it, to send envelopes on that app alone."""
+    """`app` connected to the fake Slack in Socket Mode as `herald socket` connects Herald's (socket_mode.connected);
+    yields the connection as Slack sees it, to send envelopes on that app alone."""
     peer = slack.socket_mode
     newest = peer.connections[-1] if peer.connections else None  # other apps' connections, already open
-    handler = socket_handler(app, slack.app_token)
-    keeper = ConnectionKeeper(handler.client, state or SocketState())
-    keeping = None
-    try:
-        await keeper.start()
-        keeping = asyncio.create_task(keeper.run())
+    async with connected(app, slack.app_token, state or SocketState()):
         yield await peer.wait_for(newer_than=newest)
-    finally:
-        if keeping is not None:
-            keeping.cancel()
-        await handler.close_async()

@@ -15,7 +15,7 @@ from bot.core.settings import Settings
 from bot.runtime.app import create_app, make_herald
 from bot.runtime.commands.store import open_store
 from bot.runtime.server import make_web_app
-from bot.runtime.socket_mode import ConnectionKeeper, SocketState, socket_handler
+from bot.runtime.socket_mode import SocketState, connected
 from bot.runtime.workers import running
 from bot.slack.client import check_bot_token
 
@@ -44,24 +44,20 @@ def socket(settings: Settings, args: argparse.Namespace) -> int:
         # SIGTERM ends the connection the way Ctrl-C does, so the workers hand back what they hold.
         main_task = asyncio.current_task()
         asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, main_task.cancel)
-        handler = socket_handler(create_app(herald), settings.app_token)
         state = SocketState()
-        keeper = ConnectionKeeper(handler.client, state)
         runner = web.AppRunner(make_web_app(None, herald, socket=state)) if with_http else None
         try:
             if runner is not None:
                 await runner.setup()
                 await web.TCPSite(runner, port=settings.port).start()
             await check_bot_token(herald.slack)
-            await keeper.start()
-            async with running(herald):
+            async with connected(create_app(herald), settings.app_token, state) as handler, running(herald):
                 try:
-                    await keeper.run()
-                finally:  # on SIGTERM: take no more envelopes, then post the answers already acked
+                    await asyncio.Event().wait()  # until SIGTERM or Ctrl-C
+                finally:  # take no more envelopes (closing twice is harmless), then post the answers already acked
                     await handler.close_async()
                     await herald.background.drain()
         finally:
-            await handler.close_async()
             if runner is not None:
                 await runner.cleanup()
 
