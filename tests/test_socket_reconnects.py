@@ -293,6 +293,8 @@ async def test_connections_cut_soon_after_they_open_are_retried_less_and_less_of
     cutter = asyncio.create_task(cut_each_new_connection())
     peer.drop(the_one_live(slack))
     await asyncio.sleep(4)
+    async with socket_sender.session.get(socket_sender.base_url + "/healthz") as response:
+        assert (await response.json())["socket"] == "disconnected"  # however briefly each one was up
     cutting = False
     await cutter
     asked = urls_asked(slack) - asked_before
@@ -302,3 +304,17 @@ async def test_connections_cut_soon_after_they_open_are_retried_less_and_less_of
                                       r"row\); trying again in \d+\.\d\d s", line) for line in waits)
     new = await peer.wait_for(timeout=10)  # once the cutting stops, the next try holds
     await assert_answered(socket_sender, new)
+
+
+async def test_a_refresh_slack_rate_limits_is_tried_again_after_retry_after_while_the_old_connection_serves(
+        socket_sender, slack, caplog):
+    """It was given up at once, so the old connection served until Slack closed it, and then a gap."""
+    peer = slack.socket_mode
+    old = the_one_live(slack)
+    slack.rate_limit("apps.connections.open", times=1, retry_after=1)
+    await peer.ask_to_reconnect(old, "warning")
+    await logged(caplog, "Socket Mode: could not reconnect (Slack answered ratelimited); trying again in 1.00 s")
+    await assert_answered(socket_sender, old)  # the old one still serves meanwhile
+    new = await peer.wait_for(newer_than=old, timeout=BACK_WITHIN)
+    await assert_answered(socket_sender, new)
+    assert not [line for line in herald_log(caplog) if line.startswith("Socket Mode: connection lost")]

@@ -36,7 +36,7 @@ WATCH_INTERVAL = 0.25  # seconds between looks at the connection
 CONNECT_TIMEOUT = 10  # seconds for apps.connections.open to answer
 RETRY_FIRST = 0.25  # seconds before the second try at a connection; each failure doubles it …
 RETRY_LONGEST = 30.0  # … up to this (Slack unreachable, a URL refused, connections cut as they open)
-STABLE = 5.0  # seconds a connection must live for its loss not to count as a failed try
+STABLE = 1.0  # seconds a connection must live for its loss not to count as a failed try
 DOWN_TOO_LONG = timedelta(seconds=5)  # a reconnect takes well under a second; down longer, healthz says 503
 
 
@@ -115,8 +115,10 @@ class ConnectionKeeper:
         message = json.loads(frame.data)
         if message.get("type") == "disconnect":
             # Frames are read by the loop of the connection they came on, which stops once it is not current.
-            self.asked, self.asked_on = str(message.get("reason") or "no reason given"), self.client.current_session
-            log.info("Socket Mode: Slack asked for a new connection (%s); reconnecting", self.asked)
+            asked = (str(message.get("reason") or "no reason given"), self.client.current_session)
+            if asked != (self.asked, self.asked_on):  # Slack may say it several times: once is news
+                log.info("Socket Mode: Slack asked for a new connection (%s); reconnecting", asked[0])
+            self.asked, self.asked_on = asked
 
     def _on_sdk_record(self, record: logging.LogRecord) -> bool:
         """The SDK logs every failed WebSocket handshake with a traceback, and retries it every ping interval: the
@@ -136,11 +138,8 @@ class ConnectionKeeper:
         if self.client.closed:
             return
         self.replacing = True
-        try:
-            await self._connect(replacing=self.asked_on)
-            self.connected_at = time.monotonic()
-        except Exception as error:  # noqa: BLE001 - the old connection serves until it closes; then `run` retries
-            log.warning("Socket Mode: could not open the new connection Slack asked for (%s)", _reason(error))
+        try:  # the old connection serves meanwhile, until Slack closes it
+            await self._connect_until_connected(first=False, replacing=self.asked_on)
         finally:
             self.replacing = False
 
@@ -156,7 +155,9 @@ class ConnectionKeeper:
         down_since: float | None = None
         while True:
             connected = await self.client.is_connected()
-            self.state.update(connected or self.replacing)
+            if connected and time.monotonic() - self.connected_at >= STABLE:
+                self.flaps = 0
+            self.state.update((connected or self.replacing) and self.flaps < 2)  # flapping is down, for healthz
             session = self.client.current_session
             if connected and session is not known:
                 log.info("Socket Mode: connected again%s", self._how_long(down_since))
@@ -185,11 +186,11 @@ class ConnectionKeeper:
                     lived, self.flaps, wait)
         await asyncio.sleep(wait)
 
-    async def _connect_until_connected(self, *, first: bool) -> None:
+    async def _connect_until_connected(self, *, first: bool, replacing: Any = None) -> None:
         delay = RETRY_FIRST
         while True:
             try:
-                await self._connect()
+                await self._connect(replacing=replacing)
                 self.connected_at = time.monotonic()
                 return
             except SlackApiError as error:
