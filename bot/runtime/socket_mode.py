@@ -172,7 +172,7 @@ class ConnectionKeeper:
             await asyncio.sleep(self.every)
 
     async def _wait_if_flapping(self) -> None:
-        """A connection that closes within seconds of opening counts as a failed try: Slack allows few
+        """A connection that closes within a second of opening counts as a failed try: Slack allows few
         apps.connections.open calls, and something between Herald and Slack is cutting them."""
         lived = time.monotonic() - self.connected_at
         if lived >= STABLE:
@@ -188,7 +188,7 @@ class ConnectionKeeper:
 
     async def _connect_until_connected(self, *, first: bool, replacing: Any = None) -> None:
         delay = RETRY_FIRST
-        while True:
+        while not self.client.closed:  # closed: Herald is stopping
             try:
                 await self._connect(replacing=replacing)
                 self.connected_at = time.monotonic()
