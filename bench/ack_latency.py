@@ -26,7 +26,7 @@ What it measures
     served the same way: an aiohttp app on 127.0.0.1, ephemeral port, same signing secret, Bolt's
     default middleware; Herald is its real app, `make_web_app(create_app(herald), herald)`. Over Socket
     Mode every app is connected the same way, as `herald socket` connects Herald's `create_app(herald)`:
-    Bolt's Socket Mode handler (bot.runtime.socket_mode.socket_handler, slack_sdk's aiohttp client) kept
+    Bolt's Socket Mode handler (bot.runtime.socket_mode.connected, slack_sdk's aiohttp client) kept
     by a ConnectionKeeper, one connection per app to tests.support.fake_slack.FakeSlack's Socket Mode
     peer. Bolt's auth.test and any Web API call go to that FakeSlack over HTTP (SLACK_API_URL points at
     it). Everything (apps, fake Slack, the timing client) shares one process and one event loop.
@@ -59,7 +59,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repositor
 
 import asyncio
 import gc
-import json
 import random
 from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
@@ -86,6 +85,7 @@ from bot.runtime.app import create_app, make_herald
 from bot.runtime.server import SLACK_PATH, make_web_app
 from tests.support.fake_socket_mode import ACK_WITHIN, Connection, NotAcked, SocketModePeer
 from tests.support.harness import bench_store, on_socket, served
+from tests.support.slack_requests import read_ack
 
 LAUNCHES = 5_000
 WARMUP = 5
@@ -121,17 +121,9 @@ class Scenarios(NamedTuple):
 def over_http(session: aiohttp.ClientSession, url: str, response_url: str) -> Send:
     async def send(text: str) -> tuple[int, Ack, float]:
         status, body, ms = await timed_command(session, url, text, response_url=response_url)
-        return status, as_payload(body), ms
+        return status, read_ack(body.decode()), ms
 
     return send
-
-
-def as_payload(body: bytes) -> Ack:
-    """An HTTP ack read as Socket Mode carries it, so that one check judges both transports."""
-    try:
-        return json.loads(body) if body else {}
-    except ValueError:
-        return body
 
 
 def over_socket(peer: SocketModePeer, connection: Connection, response_url: str) -> Send:

@@ -101,9 +101,10 @@ class ConnectionKeeper:
         self.flaps = 0  # connections in a row that closed soon after they opened
         self.handshake_failed = asyncio.Event()
         self.handshake_error = ""
-        # The SDK's monitor would race Herald for every reconnect, and loop forever on a URL Slack refuses.
+        # The SDK reconnects through connect_to_new_endpoint; with its own checks off it calls that only on
+        # Slack's `disconnect`, which the keeper answers with its one locked, bounded try. (Left on, the SDK's
+        # checks would call it too, and a loss would pass for a replacement Slack asked for: unlogged.)
         client.auto_reconnect_enabled = client.default_auto_reconnect_enabled = False
-        # With that off, the SDK calls this only on Slack's `disconnect`: through the keeper's one locked try.
         client.connect_to_new_endpoint = self._replace_on_request  # type: ignore[method-assign]
         # The SDK handles `disconnect` before its message listeners, which never see it: read from the frames.
         client.on_message_listeners.append(self._on_frame)

@@ -65,6 +65,14 @@ def signed_headers(body: str, content_type: str, *, timestamp: int | None = None
     }
 
 
+def read_ack(raw: str) -> dict[str, Any] | str:
+    """An HTTP ack's body as Socket Mode carries it (JSON, `{}` when empty), or its text when it is not JSON."""
+    try:
+        return json.loads(raw) if raw else {}
+    except json.JSONDecodeError:
+        return raw
+
+
 @dataclass
 class Answer:
     status: int
@@ -160,12 +168,7 @@ class SlackSender:
             headers["X-Slack-Signature"] = signature
         headers |= extra_headers or {}
         async with self.session.post(self.url, data=body.encode(), headers=headers) as response:
-            raw = await response.text()
-            try:
-                body_out: dict[str, Any] | str = json.loads(raw) if raw else {}
-            except json.JSONDecodeError:
-                body_out = raw
-            return Answer(response.status, body_out)
+            return Answer(response.status, read_ack(await response.text()))
 
     async def settle(self) -> None:
         """Wait until the work Herald does after answering (posting updates) has finished."""
